@@ -1,0 +1,2 @@
+"""Canonical schema (:mod:`.schema`), readers (:mod:`.readers`), validation and atomic loads
+(:mod:`.load`)."""

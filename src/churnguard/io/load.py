@@ -1,0 +1,173 @@
+"""Validate a source and load it into the warehouse: atomic, idempotent, with row-level errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from churnguard.errors import DataImportError
+from churnguard.io.normalise import Problem, rename_columns
+from churnguard.io.readers import read_source
+from churnguard.io.schema import table_spec
+from churnguard.io.validate import duplicate_keys, missing_columns, parse_frame, unknown_customers
+from churnguard.warehouse import to_canonical_arrow
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+MAX_LISTED_PROBLEMS = 20
+
+
+@dataclass
+class LoadResult:
+    """What a load did."""
+
+    table: str
+    source: str
+    rows_read: int
+    inserted: int
+    updated: int
+    rejected: int = 0
+    quarantine_path: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_table(
+    ws: Workspace,
+    table: str,
+    source: Any,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    quarantine: bool | str | Path = False,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    save_mapping: bool = False,
+) -> LoadResult:
+    """Load ``source`` into canonical ``table`` of ``ws``.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    table
+        A canonical table name (``customers``, ``orders``, ``interactions``…).
+    source
+        A file path (CSV in UTF-8/GBK, xlsx, Parquet), a pandas/polars DataFrame, or a
+        :class:`~churnguard.io.readers.SqlSource`.
+    mapping
+        Canonical column → source column, e.g. ``{"amount": "销售额"}``. When omitted, a
+        mapping saved in the workspace for this table is used.
+    quarantine
+        False (default): any bad row rejects the whole source and nothing is written. True or
+        a path: good rows are loaded and bad rows written to a CSV with a ``reason`` column.
+    sheet, encoding
+        Excel sheet name/number; CSV encoding (detected: UTF-8, UTF-8 with BOM, GBK/GB18030).
+    save_mapping
+        Remember ``mapping`` in ``churnguard.toml`` for later loads of this table.
+
+    Raises
+    ------
+    DataImportError
+        The source cannot be read, or has bad rows and ``quarantine`` is off. The message
+        lists each problem with file, row, column and value.
+    """
+    spec = table_spec(table)
+    if mapping is None:
+        mapping = ws.settings.mappings.get(table)
+    raw = read_source(source, sheet=sheet, encoding=encoding)
+    frame = rename_columns(raw.frame, spec, mapping)
+    missing = missing_columns(frame, spec)
+    if missing:
+        raise DataImportError(_summary(raw.name, table, missing), missing)
+    row_numbers = pd.Series(range(raw.first_row, raw.first_row + len(frame)), index=frame.index)
+    parsed, bad, problems = parse_frame(frame, spec, row_numbers)
+    dup, dup_problems = duplicate_keys(parsed, spec, row_numbers)
+    bad |= dup
+    problems += dup_problems
+    if spec.customer_ref:
+        known = _known_customers(ws)
+        unknown, fk_problems = unknown_customers(parsed, spec, known, row_numbers)
+        bad |= unknown
+        problems += fk_problems
+    problems.sort(key=lambda p: (p.row or 0, spec.column_names.index(p.column)
+                                 if p.column in spec.column_names else 99))
+    quarantine_path = None
+    if problems and not quarantine:
+        raise DataImportError(_summary(raw.name, table, problems), problems)
+    if problems:
+        quarantine_path = _write_quarantine(ws, table, raw.frame, bad, problems, row_numbers,
+                                            quarantine)
+    good = parsed[~bad]
+    counts = ws.warehouse.upsert(table, to_canonical_arrow(good, spec), key=spec.key)
+    if save_mapping and mapping:
+        _save_mapping(ws, table, mapping)
+    return LoadResult(
+        table=table,
+        source=raw.name,
+        rows_read=len(frame),
+        inserted=counts["inserted"],
+        updated=counts["updated"],
+        rejected=int(bad.sum()),
+        quarantine_path=quarantine_path,
+        problems=problems,
+    )
+
+
+def _known_customers(ws: Workspace) -> pd.Series:
+    if not ws.has_table("customers"):
+        return pd.Series([], dtype=object)
+    ids = ws.warehouse.read_arrow("customers").column("customer_id")
+    return pd.Series(ids.to_pylist(), dtype=object)
+
+
+def _summary(source: str, table: str, problems: list[Problem]) -> str:
+    lines = [p.describe(source) for p in problems[:MAX_LISTED_PROBLEMS]]
+    more = len(problems) - len(lines)
+    tail = f"\n… and {more:,} more." if more > 0 else ""
+    head = (f"{source}: {len(problems):,} problem(s); nothing was loaded into {table}. "
+            f"Fix them, or pass --quarantine to load the good rows.\n")
+    return head + "\n".join(lines) + tail
+
+
+def _write_quarantine(
+    ws: Workspace,
+    table: str,
+    raw: pd.DataFrame,
+    bad: pd.Series,
+    problems: list[Problem],
+    row_numbers: pd.Series,
+    target: bool | str | Path,
+) -> Path:
+    if isinstance(target, str | Path) and not isinstance(target, bool):
+        path = Path(target)
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = ws.folder / "quarantine" / f"{table}-{stamp}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row is not None:
+            reasons.setdefault(p.row, []).append(f"{p.column} {p.message}")
+    rejected = raw.loc[bad.to_numpy()].copy()
+    rows = row_numbers[bad]
+    rejected.insert(0, "row", rows.to_numpy())
+    rejected["reason"] = ["; ".join(reasons.get(int(r), [])) for r in rows]
+    rejected.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def _save_mapping(ws: Workspace, table: str, mapping: Mapping[str, str]) -> None:
+    path = ws.folder / "churnguard.toml"
+    lines = [f"\n[mappings.{table}]"]
+    lines += [f'{canonical} = "{source}"' for canonical, source in mapping.items()]
+    text = path.read_text(encoding="utf-8")
+    if f"[mappings.{table}]" in text:
+        raise DataImportError(f"{path}: a mapping for {table} is saved already; edit the "
+                              f"[mappings.{table}] section by hand to change it.")
+    path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    ws.settings.mappings[table] = dict(mapping)

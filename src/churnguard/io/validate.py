@@ -1,0 +1,110 @@
+"""Check a parsed frame against its canonical table; every problem names row, column and value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from churnguard.io.normalise import Problem, empty_mask, parse_column
+from churnguard.io.schema import TableSpec
+
+
+def missing_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """Required columns the source lacks."""
+    return [
+        Problem(None, name, None, "is required but missing. Add it or map it with "
+                                  f"--map {name}=<source column>.")
+        for name in spec.required_columns
+        if name not in frame.columns
+    ]
+
+
+def parse_frame(
+    raw: pd.DataFrame, spec: TableSpec, row_numbers: pd.Series
+) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
+    """Parse every canonical column present in ``raw``.
+
+    Returns the parsed frame, a boolean Series of bad rows, and the problems found.
+    """
+    parsed = pd.DataFrame(index=raw.index)
+    bad_rows = pd.Series(False, index=raw.index)
+    problems: list[Problem] = []
+    for column in spec.columns:
+        if column.name not in raw.columns:
+            continue
+        values, bad = parse_column(raw[column.name], column)
+        parsed[column.name] = values
+        kind = {"timestamp": "date", "date": "date", "float64": "number",
+                "int64": "number"}.get(column.type, column.type)
+        hint = {"date": "Use YYYY-MM-DD (or 2024/3/5, 2024年3月5日).",
+                "number": "Use digits, e.g. 1234.50."}.get(kind, "")
+        problems += _problems(raw[column.name], bad, row_numbers, column.name,
+                              f"is not a {kind}. {hint}".strip())
+        bad_rows |= bad
+        if not column.nullable:
+            empty = empty_mask(raw[column.name])
+            problems += _problems(raw[column.name], empty, row_numbers, column.name,
+                                  "is empty; a value is required.")
+            bad_rows |= empty
+        if column.non_negative:
+            negative = values.lt(0).fillna(False) & ~bad
+            problems += _problems(raw[column.name], negative, row_numbers, column.name,
+                                  "is negative; it must be 0 or more.")
+            bad_rows |= negative
+        if column.no_future:
+            tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+            future = values.ge(tomorrow).fillna(False)
+            problems += _problems(raw[column.name], future, row_numbers, column.name,
+                                  "is in the future.")
+            bad_rows |= future
+    return parsed, bad_rows, problems
+
+
+def duplicate_keys(
+    parsed: pd.DataFrame, spec: TableSpec, row_numbers: pd.Series
+) -> tuple[pd.Series, list[Problem]]:
+    """Rows whose key repeats an earlier row of the same source."""
+    key = list(spec.key)
+    if not set(key) <= set(parsed.columns):
+        return pd.Series(False, index=parsed.index), []
+    dup = parsed.duplicated(subset=key, keep="first")
+    first_row = row_numbers.groupby([parsed[k] for k in key], dropna=False).transform("first")
+    problems = [
+        Problem(int(row_numbers[i]), "+".join(key), _key_value(parsed, key, i),
+                f"repeats the key of row {int(first_row[i]):,}; keys must be unique.")
+        for i in parsed.index[dup]
+    ]
+    return dup, problems
+
+
+def unknown_customers(
+    parsed: pd.DataFrame, spec: TableSpec, known: pd.Series, row_numbers: pd.Series
+) -> tuple[pd.Series, list[Problem]]:
+    """Rows that point at a customer_id not in ``customers``."""
+    bad = pd.Series(False, index=parsed.index)
+    problems: list[Problem] = []
+    for column in spec.customer_ref:
+        if column not in parsed.columns:
+            continue
+        values = parsed[column]
+        unknown = values.notna() & ~values.isin(known)
+        bad |= unknown
+        problems += _problems(values, unknown, row_numbers, column,
+                              "is not a known customer. Load customers first or fix the id.")
+    return bad, problems
+
+
+def _problems(
+    values: pd.Series, mask: pd.Series, row_numbers: pd.Series, column: str, message: str
+) -> list[Problem]:
+    if not mask.any():
+        return []
+    return [
+        Problem(int(row), column, value, message)
+        for row, value in zip(row_numbers[mask], values[mask], strict=True)
+    ]
+
+
+def _key_value(frame: pd.DataFrame, key: Iterable[str], index: object) -> str:
+    return "/".join(str(frame.at[index, k]) for k in key)

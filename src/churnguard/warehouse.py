@@ -1,0 +1,236 @@
+"""The analytics warehouse: an Ibis connection plus atomic, idempotent writes.
+
+DuckDB (a file in the workspace) is the default. With ``backend = "pyspark"`` the tables are
+kept as Parquet files in the workspace and read by a local Spark session, so the same Ibis
+expressions run on Spark. Any other value is handed to :func:`ibis.connect` as a URL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from churnguard.errors import SchemaError, WorkspaceError
+from churnguard.io.schema import TABLES, TableSpec
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+    "float64": pa.float64(),
+    "int64": pa.int64(),
+}
+
+
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    """The Arrow schema of a canonical table."""
+    return pa.schema([pa.field(c.name, _ARROW_TYPES[c.type]) for c in spec.columns])
+
+
+def to_canonical_arrow(frame: pd.DataFrame | pa.Table, spec: TableSpec) -> pa.Table:
+    """Cast an already-clean frame to the exact Arrow schema of ``spec`` (missing optional
+    columns become nulls, extra columns are dropped)."""
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
+        frame, preserve_index=False
+    )
+    columns = []
+    for field in arrow_schema(spec):
+        if field.name in table.column_names:
+            columns.append(table[field.name].cast(field.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=arrow_schema(spec))
+
+
+_spark_session = None
+
+
+def spark_session() -> Any:
+    """One local Spark session per process (``local[2]``), created on first use."""
+    global _spark_session
+    if _spark_session is None:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        from pyspark.sql import SparkSession
+
+        _spark_session = (
+            SparkSession.builder.master("local[2]")
+            .appName("churnguard")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.memory", "2g")
+            .getOrCreate()
+        )
+    return _spark_session
+
+
+class Warehouse:
+    """An Ibis connection that hands out canonical tables and writes them safely.
+
+    Parameters
+    ----------
+    con
+        An Ibis backend.
+    kind
+        ``"duckdb"``, ``"pyspark"`` or ``"ibis"`` (any other Ibis URL).
+    parquet_dir
+        For ``pyspark``: the folder holding one Parquet file per table.
+    """
+
+    def __init__(self, con: Any, *, kind: str, parquet_dir: Path | None = None) -> None:
+        self.con = con
+        self.kind = kind
+        self.parquet_dir = parquet_dir
+        if kind == "pyspark":
+            self._register_parquet_tables()
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, folder: Path, *, backend: str, path: str, parquet_dir: str) -> Warehouse:
+        """Connect to the warehouse of a workspace folder."""
+        if backend == "duckdb":
+            return cls(ibis.duckdb.connect(str(Path(folder) / path)), kind="duckdb")
+        if backend == "pyspark":
+            directory = Path(folder) / parquet_dir
+            directory.mkdir(parents=True, exist_ok=True)
+            con = ibis.pyspark.connect(spark_session())
+            return cls(con, kind="pyspark", parquet_dir=directory)
+        return cls(ibis.connect(backend), kind="ibis")
+
+    def _register_parquet_tables(self) -> None:
+        assert self.parquet_dir is not None
+        for file in sorted(self.parquet_dir.glob("*.parquet")):
+            self.con.read_parquet(str(file), table_name=file.stem)
+
+    # -- reading -------------------------------------------------------------------------
+    def list_tables(self) -> list[str]:
+        """Names of the tables present."""
+        if self.kind == "pyspark":
+            assert self.parquet_dir is not None
+            return sorted(f.stem for f in self.parquet_dir.glob("*.parquet"))
+        return sorted(self.con.list_tables())
+
+    def has_table(self, name: str) -> bool:
+        return name in self.list_tables()
+
+    def table(self, name: str) -> ibis.Table:
+        """The Ibis table ``name``; an empty canonical table when it was never loaded."""
+        if self.has_table(name):
+            return self.con.table(name)
+        if name in TABLES:
+            return ibis.memtable(arrow_schema(TABLES[name]).empty_table())
+        raise SchemaError(f"table {name!r} is not in the warehouse. Load it first with "
+                          f"`churnguard import {name} FILE`.")
+
+    def read_arrow(self, name: str) -> pa.Table:
+        """The whole table as Arrow (the canonical schema when it is canonical)."""
+        if not self.has_table(name):
+            return arrow_schema(TABLES[name]).empty_table()
+        if self.kind == "pyspark":
+            assert self.parquet_dir is not None
+            return pq.read_table(self.parquet_dir / f"{name}.parquet")
+        return self.con.table(name).to_pyarrow()
+
+    # -- writing -------------------------------------------------------------------------
+    def upsert(self, name: str, rows: pa.Table, *, key: Sequence[str]) -> dict[str, int]:
+        """Insert ``rows`` into table ``name``, replacing rows with the same ``key``.
+
+        All or nothing: a failure (or a killed process) leaves the table as it was. Loading
+        the same rows twice changes nothing. Returns counts of inserted and updated rows.
+        """
+        if self.kind == "duckdb":
+            return self._upsert_duckdb(name, rows, key)
+        return self._upsert_files(name, rows, key)
+
+    def replace(self, name: str, rows: pa.Table) -> None:
+        """Replace table ``name`` with ``rows``, atomically."""
+        if self.kind == "duckdb":
+            raw = self.con.con
+            stage = f"_cg_stage_{uuid.uuid4().hex}"
+            raw.register(stage, rows)
+            try:
+                raw.execute("BEGIN TRANSACTION")
+                raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {stage}')
+                raw.execute("COMMIT")
+            except Exception:
+                raw.execute("ROLLBACK")
+                raise
+            finally:
+                raw.unregister(stage)
+        elif self.kind == "pyspark":
+            self._write_parquet(name, rows)
+        else:
+            self.con.create_table(name, rows, overwrite=True)
+
+    def _upsert_duckdb(self, name: str, rows: pa.Table, key: Sequence[str]) -> dict[str, int]:
+        raw = self.con.con
+        stage = f"_cg_stage_{uuid.uuid4().hex}"
+        raw.register(stage, rows)
+        keys = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
+        try:
+            raw.execute("BEGIN TRANSACTION")
+            raw.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM {stage} LIMIT 0')
+            updated = raw.execute(
+                f'SELECT count(*) FROM "{name}" t SEMI JOIN {stage} s ON {keys}'
+            ).fetchone()[0]
+            raw.execute(f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM {stage} s '
+                        f"WHERE {keys})")
+            raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {stage}')
+            raw.execute("COMMIT")
+        except Exception:
+            raw.execute("ROLLBACK")
+            raise
+        finally:
+            raw.unregister(stage)
+        return {"inserted": rows.num_rows - updated, "updated": updated}
+
+    def _upsert_files(self, name: str, rows: pa.Table, key: Sequence[str]) -> dict[str, int]:
+        old = self.read_arrow(name) if self.has_table(name) else rows.schema.empty_table()
+        old = old.cast(rows.schema) if old.num_rows else rows.schema.empty_table()
+        old_keys = _key_strings(old, key)
+        new_keys = _key_strings(rows, key)
+        keep = pc.invert(pc.is_in(old_keys, value_set=new_keys))
+        updated = old.num_rows - pc.sum(keep.cast(pa.int64())).as_py() if old.num_rows else 0
+        merged = pa.concat_tables([old.filter(keep), rows]) if old.num_rows else rows
+        self.replace(name, merged)
+        return {"inserted": rows.num_rows - updated, "updated": updated}
+
+    def _write_parquet(self, name: str, rows: pa.Table) -> None:
+        assert self.parquet_dir is not None
+        final = self.parquet_dir / f"{name}.parquet"
+        partial = self.parquet_dir / f".{name}.{uuid.uuid4().hex}.tmp"
+        pq.write_table(rows, partial)
+        os.replace(partial, final)
+        self.con.read_parquet(str(final), table_name=name)
+
+    def close(self) -> None:
+        if self.kind == "duckdb":
+            self.con.disconnect()
+
+
+def _key_strings(table: pa.Table, key: Sequence[str]) -> pa.Array:
+    parts = [pc.cast(table[k], pa.string()) for k in key]
+    if len(parts) == 1:
+        return pc.fill_null(parts[0], "\x00")
+    return pc.binary_join_element_wise(*[pc.fill_null(p, "\x00") for p in parts], "\x1f")
+
+
+def is_missing_workspace(folder: Path) -> bool:
+    return not (Path(folder) / "churnguard.toml").exists()
+
+
+def require_workspace(folder: Path) -> None:
+    if is_missing_workspace(folder):
+        raise WorkspaceError(
+            f"{folder}: not a churnguard workspace (no churnguard.toml). "
+            f"Create one with `churnguard init {folder}`."
+        )
