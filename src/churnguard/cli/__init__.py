@@ -1,0 +1,53 @@
+"""The ``churnguard`` command line (Typer + Rich).
+
+Each module listed in ``COMMAND_MODULES`` defines ``register(app)`` that adds its commands.
+User mistakes (:class:`~churnguard.errors.ChurnguardError`) print one red line and exit 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from churnguard.errors import ChurnguardError
+
+app = typer.Typer(
+    name="churnguard",
+    help="Customer retention analytics and workflow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+COMMAND_MODULES: list[str] = [
+    "churnguard.cli.workspace_cmds",
+]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Entry point of the ``churnguard`` script."""
+    try:
+        app(standalone_mode=False)
+    except ChurnguardError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True,
+                          soft_wrap=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("[red]aborted[/red]")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

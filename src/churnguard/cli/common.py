@@ -1,0 +1,81 @@
+"""Options and helpers shared by CLI commands."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from churnguard.errors import ChurnguardError
+
+console = Console()
+
+WorkspaceOption = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Workspace folder.", envvar="CHURNGUARD_WORKSPACE")
+]
+
+
+def parse_date(text: str, *, option: str) -> date:
+    """Parse a CLI date (YYYY-MM-DD or YYYY-MM) or raise a readable error."""
+    try:
+        if len(text) == 7:
+            return date.fromisoformat(text + "-01")
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ChurnguardError(f"{option} {text!r} is not a date. Use YYYY-MM-DD.") from None
+
+
+def rich_table(frame: pd.DataFrame, *, title: str = "", percent: tuple[str, ...] = ()) -> Table:
+    """A Rich table of ``frame``; ``percent`` columns shown as percentages."""
+    table = Table(title=title, header_style="bold cyan")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "fiu" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_cell(v, col in percent) for v, col in zip(row, frame.columns,
+                                                                  strict=True)])
+    return table
+
+
+def _cell(value: object, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if percent and isinstance(value, float):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def write_frame(frame: pd.DataFrame, fmt: str, *, output: Path | None = None,
+                title: str = "", percent: tuple[str, ...] = ()) -> None:
+    """Print or write ``frame`` as ``table``, ``csv``, ``json`` or ``xlsx``."""
+    if fmt == "table":
+        console.print(rich_table(frame, title=title, percent=percent))
+    elif fmt == "csv":
+        text = frame.to_csv(index=False)
+        _emit(text, output)
+    elif fmt == "json":
+        text = frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2)
+        _emit(text, output)
+    elif fmt == "xlsx":
+        if output is None:
+            raise ChurnguardError("--format xlsx needs --output FILE.xlsx.")
+        frame.to_excel(output, index=False)
+        console.print(f"wrote {output}")
+    else:
+        raise ChurnguardError(f"--format {fmt!r} is not one of table, csv, json, xlsx.")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")

@@ -1,0 +1,1 @@
+"""Reports: the demo report and the monthly retention review (HTML, Excel, PDF)."""
