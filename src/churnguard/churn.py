@@ -1,0 +1,274 @@
+"""Churn definitions: who is active, churned or a prospect at a date, and when they left.
+
+A churn definition turns the ``orders`` (and, for contracts, ``customers.contract_end``) of a
+workspace into two Ibis expressions that run in the warehouse:
+
+- :meth:`ChurnDefinition.status` — one row per customer as of a date;
+- :meth:`ChurnDefinition.events` — the life events of every customer (``new``, ``churn``,
+  ``reactivation``) dated before a date. Period counts in :mod:`churnguard.metrics` and the
+  labels of the risk model are both built from it, so they always agree.
+
+Rules shared by every definition
+--------------------------------
+- Only orders strictly before ``as_of`` count (``order_date < as_of`` at midnight).
+- A *purchase* is an order row with ``amount >= 0``. Returns (negative amounts) reduce revenue
+  but do not make a customer active: a customer who only returns goods is not buying.
+- A customer without a purchase before ``as_of`` is a ``prospect``.
+- Event identity: for every date ``t``, a customer is active at ``t`` exactly when the number of
+  their ``new`` and ``reactivation`` events dated ``< t`` exceeds the number of ``churn`` events
+  dated ``< t``. Hence, over a half-open period ``[start, end)``,
+  ``active(end) = active(start) + new − churned + reactivated``.
+
+Examples
+--------
+>>> import tempfile, pandas as pd
+>>> from churnguard import Workspace
+>>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+>>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a", "b", "c"]}))
+>>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["a", "b"],
+...     "order_date": ["2024-01-10", "2024-07-01"], "amount": [50.0, 20.0]}))
+>>> s = ws.status("2024-09-01", Inactivity(days=90)).sort_values("customer_id")
+>>> s[["customer_id", "status"]].values.tolist()
+[['a', 'churned'], ['b', 'active'], ['c', 'prospect']]
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from churnguard.errors import ConfigError
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+STATUSES = ("active", "churned", "prospect")
+EVENT_KINDS = ("new", "churn", "reactivation")
+
+
+def to_date(value: date | datetime | str | pd.Timestamp) -> date:
+    """Normalise a reference date given as a date, datetime, Timestamp or ISO string.
+
+    Examples
+    --------
+    >>> to_date("2024-03-01")
+    datetime.date(2024, 3, 1)
+    """
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(value).date()
+        except ValueError:
+            raise ConfigError(f"{value!r} is not a date. Use YYYY-MM-DD.") from None
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise ConfigError(f"expected a date, received {type(value).__name__} {value!r}. "
+                      f"Pass a datetime.date or a 'YYYY-MM-DD' string.")
+
+
+def midnight(day: date) -> datetime:
+    """``day`` at 00:00, for comparing with timestamp columns."""
+    return datetime(day.year, day.month, day.day)
+
+
+def purchase_days(ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+    """Distinct ``(customer_id, day)`` pairs with a purchase (``amount >= 0``) before ``as_of``.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from churnguard import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+    >>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a"]}))
+    >>> purchase_days(ws, "2024-01-01").count().execute()
+    0
+    """
+    cutoff = midnight(to_date(as_of))
+    orders = ws.table("orders")
+    orders = orders.filter(orders.order_date < cutoff, orders.amount >= 0)
+    return orders.select("customer_id", day=orders.order_date.date()).distinct()
+
+
+def plus_days(day: ir.DateValue, days: int) -> ir.DateValue:
+    """``day + days`` as a date expression (works the same on every backend)."""
+    return (day + ibis.interval(days=days)).cast("date")
+
+
+class ChurnDefinition(ABC):
+    """What it means for a customer to have left.
+
+    Subclasses implement :meth:`events` and :meth:`status`; both return Ibis expressions that
+    only use data before ``as_of``.
+    """
+
+    @abstractmethod
+    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        """Life events dated strictly before ``as_of``.
+
+        Columns: ``customer_id`` (string), ``event`` (``'new'``, ``'churn'`` or
+        ``'reactivation'``), ``event_date`` (date). ``new`` is the first purchase;
+        ``churn`` the churn date of a spell; ``reactivation`` the first purchase after a
+        churn date. Events alternate per customer: new, churn, reactivation, churn, …
+
+        Labels for a risk model: a customer active at ``t`` "churned within ``h`` days"
+        when ``events(ws, t + h)`` holds a ``churn`` event with ``t <= event_date < t + h``.
+        """
+
+    @abstractmethod
+    def status(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        """One row per customer as of ``as_of``.
+
+        Columns: ``customer_id``, ``first_order`` (date of the first purchase, null for
+        prospects), ``last_order`` (date of the last purchase), ``status`` (``'active'``,
+        ``'churned'`` or ``'prospect'``) and ``churn_date`` (the date the current churn
+        took effect; null unless churned).
+        """
+
+    def label(self) -> str:
+        """A short human description, e.g. ``'no purchase for 180 days'``."""
+        return type(self).__name__
+
+
+def _status_frame(customers: ir.Table, spans: ir.Table) -> ir.Table:
+    """Join customers to their ``first_order, last_order, churn_date`` (null when active)."""
+    joined = customers.select("customer_id").left_join(spans, "customer_id")
+    status = ibis.cases(
+        (joined.first_order.isnull(), "prospect"),
+        (joined.churn_date.notnull(), "churned"),
+        else_="active",
+    )
+    return joined.select(
+        "customer_id",
+        "first_order",
+        "last_order",
+        status=status,
+        churn_date=joined.churn_date,
+    )
+
+
+@dataclass(frozen=True)
+class Inactivity(ChurnDefinition):
+    """Non-contractual churn: a customer has left after ``days`` days without a purchase.
+
+    As of ``t``, a customer with a purchase before ``t`` is *active* when
+    ``t − last purchase ≤ days`` and *churned* otherwise; the churn date is
+    ``last purchase + days``. A purchase after a churn date is a *reactivation*.
+
+    Parameters
+    ----------
+    days
+        Days without a purchase after which a customer counts as lost (180 by default).
+
+    Examples
+    --------
+    >>> Inactivity(days=90).label()
+    'no purchase for 90 days'
+    """
+
+    days: int = 180
+
+    def __post_init__(self) -> None:
+        if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1:
+            raise ConfigError(f"Inactivity(days=...) must be a positive whole number of days, "
+                              f"received {self.days!r}.")
+
+    def label(self) -> str:
+        return f"no purchase for {self.days} days"
+
+    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        as_of = to_date(as_of)
+        days = purchase_days(ws, as_of)
+        window = ibis.window(group_by="customer_id", order_by="day")
+        days = days.mutate(previous=days.day.lag().over(window))
+        gap = days.previous.notnull() & (plus_days(days.previous, self.days) < days.day)
+        gaps = days.filter(gap)
+        new = days.filter(days.previous.isnull()).select(
+            "customer_id", event=ibis.literal("new"), event_date=days.day)
+        returned = gaps.select("customer_id", event=ibis.literal("reactivation"),
+                               event_date=gaps.day)
+        lapsed = gaps.select("customer_id", event=ibis.literal("churn"),
+                             event_date=plus_days(gaps.previous, self.days))
+        last = days.group_by("customer_id").aggregate(last_order=days.day.max())
+        final = last.select("customer_id", event=ibis.literal("churn"),
+                            event_date=plus_days(last.last_order, self.days))
+        final = final.filter(final.event_date < as_of)
+        return ibis.union(new, returned, lapsed, final, distinct=False)
+
+    def status(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        as_of = to_date(as_of)
+        days = purchase_days(ws, as_of)
+        spans = days.group_by("customer_id").aggregate(
+            first_order=days.day.min(), last_order=days.day.max())
+        lapse = plus_days(spans.last_order, self.days)
+        spans = spans.mutate(churn_date=ibis.ifelse(lapse < as_of, lapse, ibis.null("date")))
+        return _status_frame(ws.table("customers"), spans)
+
+
+@dataclass(frozen=True)
+class ContractEnd(ChurnDefinition):
+    """Contractual churn: a customer has left when ``contract_end`` passed without renewal.
+
+    ``customers.contract_end`` holds the end of each customer's latest contract (a renewal moves
+    it forward). As of ``t``, a customer with a purchase before ``t`` is *churned* when
+    ``contract_end + grace_days < t``; the churn date is ``contract_end + grace_days`` (never
+    before the first purchase). A null ``contract_end`` is an open-ended contract that never
+    lapses. This definition has no reactivations: a returning customer signs a new contract,
+    which moves ``contract_end``.
+
+    Parameters
+    ----------
+    grace_days
+        Days after ``contract_end`` allowed for a late renewal (30 by default).
+
+    Examples
+    --------
+    >>> ContractEnd().label()
+    'contract ended more than 30 days ago'
+    """
+
+    grace_days: int = 30
+
+    def __post_init__(self) -> None:
+        bad = isinstance(self.grace_days, bool) or not isinstance(self.grace_days, int)
+        if bad or self.grace_days < 0:
+            raise ConfigError(f"ContractEnd(grace_days=...) must be a whole number of days >= 0, "
+                              f"received {self.grace_days!r}.")
+
+    def label(self) -> str:
+        return f"contract ended more than {self.grace_days} days ago"
+
+    def _spans(self, ws: Workspace, as_of: date) -> ir.Table:
+        days = purchase_days(ws, as_of)
+        spans = days.group_by("customer_id").aggregate(
+            first_order=days.day.min(), last_order=days.day.max())
+        customers = ws.table("customers").select("customer_id", "contract_end")
+        spans = spans.inner_join(customers, "customer_id")
+        lapse = plus_days(spans.contract_end, self.grace_days)
+        # GREATEST skips nulls on some engines: keep an open-ended contract open explicitly.
+        lapse = ibis.ifelse(spans.contract_end.isnull(), ibis.null("date"),
+                            ibis.greatest(lapse, spans.first_order))
+        return spans.select("customer_id", "first_order", "last_order", lapse=lapse)
+
+    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        as_of = to_date(as_of)
+        spans = self._spans(ws, as_of)
+        new = spans.select("customer_id", event=ibis.literal("new"), event_date=spans.first_order)
+        gone = spans.filter(spans.lapse < as_of)
+        churn = gone.select("customer_id", event=ibis.literal("churn"), event_date=gone.lapse)
+        return ibis.union(new, churn, distinct=False)
+
+    def status(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        as_of = to_date(as_of)
+        spans = self._spans(ws, as_of)
+        spans = spans.select(
+            "customer_id", "first_order", "last_order",
+            churn_date=ibis.ifelse(spans.lapse < as_of, spans.lapse, ibis.null("date")),
+        )
+        return _status_frame(ws.table("customers"), spans)
