@@ -180,6 +180,7 @@ INTERACTION_KINDS = (
     "email",
     "care",
     "exit_survey",
+    "nps",
 )
 
 
