@@ -151,3 +151,18 @@ def test_bad_arguments_say_what_to_fix() -> None:
         ContractEnd(grace_days=-1)
     with pytest.raises(ConfigError, match=r"'2024-13-45' is not a date"):
         to_date("2024-13-45")
+
+
+def test_spells_pair_starts_with_churn_dates(ws) -> None:
+    frame = Inactivity(days=30).spells(ws, "2024-04-01").to_pandas()
+    rows = sorted(
+        (r.customer_id, r.kind, pd.Timestamp(r.spell_start).date(),
+         None if pd.isna(r.churn_date) else pd.Timestamp(r.churn_date).date(),
+         None if pd.isna(r.previous_churn) else pd.Timestamp(r.previous_churn).date())
+        for r in frame.itertuples())
+    assert rows == [
+        ("a", "new", D("2024-01-01"), D("2024-02-19"), None),
+        ("a", "reactivation", D("2024-03-15"), None, D("2024-02-19")),
+        ("b", "new", D("2024-02-01"), D("2024-03-02"), None),
+        ("e", "new", D("2024-01-01"), D("2024-03-01"), None),
+    ]

@@ -135,6 +135,38 @@ class ChurnDefinition(ABC):
         """A short human description, e.g. ``'no purchase for 180 days'``."""
         return type(self).__name__
 
+    def spells(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+        """Active spells: one row per ``new`` or ``reactivation`` event before ``as_of``.
+
+        Columns: ``customer_id``, ``kind`` (``'new'`` or ``'reactivation'``), ``spell_start``
+        (the purchase that started the spell), ``churn_date`` (when the spell ended; null
+        when it is still running at ``as_of``) and ``previous_churn`` (the churn date that
+        ended the customer's previous spell; null for ``new``). A customer is active at
+        ``t`` exactly when one of their spells has ``spell_start < t <= churn_date`` (or a
+        null ``churn_date``).
+        """
+        events = self.events(ws, as_of)
+        rank = ibis.cases((events.event == "new", 0), (events.event == "reactivation", 1),
+                          else_=2)
+        events = events.mutate(rank=rank)
+        window = ibis.window(group_by="customer_id", order_by=["event_date", "rank"])
+        events = events.mutate(
+            next_event=events.event.lead().over(window),
+            next_date=events.event_date.lead().over(window),
+            previous_event=events.event.lag().over(window),
+            previous_date=events.event_date.lag().over(window),
+        )
+        starts = events.filter(events.event != "churn")
+        return starts.select(
+            "customer_id",
+            kind=starts.event,
+            spell_start=starts.event_date,
+            churn_date=ibis.ifelse(starts.next_event == "churn", starts.next_date,
+                                   ibis.null("date")),
+            previous_churn=ibis.ifelse(starts.previous_event == "churn", starts.previous_date,
+                                       ibis.null("date")),
+        )
+
 
 def _status_frame(customers: ir.Table, spans: ir.Table) -> ir.Table:
     """Join customers to their ``first_order, last_order, churn_date`` (null when active)."""
