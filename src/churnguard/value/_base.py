@@ -1,0 +1,205 @@
+"""Shared machinery of the CLV models: input checks, row aggregation, maximum likelihood.
+
+Every model optimises its log-likelihood over the logarithms of its (positive) parameters with
+an analytic or numeric gradient, then polishes the optimum with Newton steps on a
+finite-difference Hessian of the gradient. Standard errors come from that Hessian (the observed
+information), transformed back to the natural scale with the delta method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from churnguard.errors import ConvergenceError, NotFittedError, SchemaError
+
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+# Length of one model time unit in days; used to turn months into model time.
+DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+
+
+def require_columns(data: pd.DataFrame, columns: tuple[str, ...], *, model: str) -> None:
+    """Raise a readable :class:`SchemaError` when ``data`` lacks one of ``columns``."""
+    if not isinstance(data, pd.DataFrame):
+        raise SchemaError(f"{model}.fit expects a pandas DataFrame with columns "
+                          f"{', '.join(columns)}; received {type(data).__name__}. Build one "
+                          f"with churnguard.value.rfm_summary(orders, as_of=...).")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise SchemaError(f"{model}: data lacks column(s) {', '.join(missing)}; received "
+                          f"columns {', '.join(map(str, data.columns))}. Use the output of "
+                          f"churnguard.value.rfm_summary or rename the columns.")
+
+
+def check_rfm_arrays(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, model: str) -> None:
+    """Check the BTYD constraints ``x >= 0``, ``0 <= t_x <= T`` and ``t_x = 0`` when ``x = 0``."""
+    problems = []
+    if len(x) == 0:
+        problems.append("there are no customers")
+    if not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()):
+        problems.append("some values are missing or infinite")
+    elif (x < 0).any() or (x != np.round(x)).any():
+        problems.append("frequency must be a non-negative whole number")
+    elif (t_x < 0).any() or (t_x > T + 1e-9).any():
+        problems.append("recency must lie between 0 and T")
+    elif ((x == 0) & (t_x > 0)).any():
+        problems.append("customers with frequency 0 must have recency 0")
+    if problems:
+        raise SchemaError(f"{model}: invalid RFM data: {problems[0]}. Compute the summary with "
+                          f"churnguard.value.rfm_summary (frequency = repeat purchases).")
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Distinct ``(x, t_x, T)`` rows with the number of customers showing each."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    weight: np.ndarray
+
+
+def aggregate_patterns(x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+                       weight: np.ndarray | None = None) -> Patterns:
+    """Collapse identical ``(x, t_x, T)`` rows into one row with a weight.
+
+    Examples
+    --------
+    >>> p = aggregate_patterns(np.array([0., 1, 0]), np.array([0., 2, 0]), np.array([5., 5, 5]))
+    >>> p.x.tolist(), p.weight.tolist()
+    ([0.0, 1.0], [2.0, 1.0])
+    """
+    w = np.ones(len(x)) if weight is None else np.asarray(weight, dtype=float)
+    key = np.zeros(len(x), dtype=np.int64)
+    for column in (x, t_x, T):
+        codes, uniques = pd.factorize(column)
+        key, _ = pd.factorize(key * np.int64(len(uniques)) + codes)
+    inverse, first = key, np.unique(key)
+    index = np.zeros(len(first), dtype=np.int64)
+    index[inverse] = np.arange(len(x))
+    return Patterns(x[index], t_x[index], T[index], np.bincount(inverse, weights=w))
+
+
+def numeric_gradient(fun: Callable[[np.ndarray], float]) -> Objective:
+    """Wrap a scalar function into ``(value, central-difference gradient)``."""
+
+    def value_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        value = fun(theta)
+        grad = np.empty_like(theta)
+        for i in range(len(theta)):
+            step = np.zeros_like(theta)
+            step[i] = 1e-6
+            grad[i] = (fun(theta + step) - fun(theta - step)) / 2e-6
+        return value, grad
+
+    return value_and_grad
+
+
+def hessian_of(objective: Objective, theta: np.ndarray, *, step: float = 1e-5) -> np.ndarray:
+    """Symmetric finite-difference Hessian from the gradient of ``objective``."""
+    k = len(theta)
+    hess = np.empty((k, k))
+    for i in range(k):
+        shift = np.zeros(k)
+        shift[i] = step
+        hess[i] = (objective(theta + shift)[1] - objective(theta - shift)[1]) / (2 * step)
+    return (hess + hess.T) / 2
+
+
+@dataclass
+class MleResult:
+    """The optimum on the log scale, the mean negative log-likelihood and its Hessian."""
+
+    theta: np.ndarray
+    value: float
+    hessian: np.ndarray
+    iterations: int
+
+
+def fit_mle(objective: Objective, theta0: np.ndarray, *, model: str, tol: float = 1e-10,
+            max_iter: int = 500) -> MleResult:
+    """Minimise ``objective`` (mean negative log-likelihood over log-parameters).
+
+    BFGS with the supplied gradient, then up to three Newton steps on the finite-difference
+    Hessian so the optimum is accurate to many digits whatever the starting point.
+    """
+    with np.errstate(all="ignore"):
+        result = optimize.minimize(objective, theta0, jac=True, method="L-BFGS-B",
+                                   options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol})
+    theta = result.x
+    if not np.all(np.isfinite(theta)) or not np.isfinite(result.fun):
+        raise ConvergenceError(f"{model}: the likelihood could not be maximised (non-finite "
+                               f"values from start {np.exp(theta0).round(3).tolist()}). Check the "
+                               f"data or pass a penalizer > 0.")
+    value, grad = objective(theta)
+    hess = hessian_of(objective, theta)
+    for _ in range(3):
+        if np.max(np.abs(grad)) < 1e-12:
+            break
+        try:
+            candidate = theta - np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        new_value, new_grad = objective(candidate)
+        if not np.isfinite(new_value) or new_value > value + 1e-12:
+            break
+        theta, value, grad = candidate, new_value, new_grad
+        hess = hessian_of(objective, theta)
+    if np.max(np.abs(grad)) > 1e-4:
+        raise ConvergenceError(f"{model}: the fit did not converge (gradient {grad.tolist()} at "
+                               f"parameters {np.exp(theta).round(4).tolist()}). Try a penalizer "
+                               f"> 0 or check for extreme values in the data.")
+    return MleResult(theta, float(value), hess, int(result.nit))
+
+
+class BaseFitter:
+    """Common behaviour: the fitted check, ``summary()`` and a readable ``repr``."""
+
+    _param_names: tuple[str, ...] = ()
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            name = type(self).__name__
+            raise NotFittedError(f"This {name} is not fitted yet. Call {name}().fit(data) "
+                                 f"with an RFM summary before using it.")
+
+    def _store_fit(self, fit: MleResult, n_weight: float) -> None:
+        values = np.exp(fit.theta)
+        self.params_ = pd.Series(values, index=list(self._param_names), dtype=float)
+        info = fit.hessian * n_weight  # observed information of the total log-likelihood
+        try:
+            cov_log = np.linalg.inv(info)
+            se = values * np.sqrt(np.clip(np.diag(cov_log), 0, None))
+        except np.linalg.LinAlgError:
+            se = np.full(len(values), np.nan)
+        self.standard_errors_ = pd.Series(se, index=self.params_.index, dtype=float)
+        self.n_iter_ = fit.iterations
+
+    def summary(self) -> pd.DataFrame:
+        """Estimates with standard errors and 95% Wald bounds, one row per parameter."""
+        self._check_fitted()
+        frame = pd.DataFrame({"estimate": self.params_, "std_error": self.standard_errors_})
+        frame["lower_95"] = frame["estimate"] - 1.959964 * frame["std_error"]
+        frame["upper_95"] = frame["estimate"] + 1.959964 * frame["std_error"]
+        frame.index.name = "parameter"
+        return frame
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"{name}(unfitted)"
+        values = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return f"{name}({values}, log_likelihood={self.log_likelihood_:.2f})"
+
+
+def output_index(data: pd.DataFrame) -> Any:
+    """Index for per-customer outputs: ``customer_id`` when present, else ``data.index``."""
+    if "customer_id" in data.columns:
+        return pd.Index(data["customer_id"], name="customer_id")
+    return data.index
