@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
 import pandas as pd
 
 from churnguard.errors import SchemaError
@@ -143,7 +142,8 @@ def parse_datetime(values: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> parse_datetime(pd.Series(["2024-03-05", "2024/3/5", "2024年3月5日", "45356"])).dt.day.tolist()
+    >>> days = pd.Series(["2024-03-05", "2024/3/5", "2024年3月5日", "45356"])
+    >>> parse_datetime(days).dt.day.tolist()
     [5, 5, 5, 5]
     """
     if pd.api.types.is_datetime64_any_dtype(values):

@@ -144,7 +144,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("total_cost", "float64", non_negative=True),
             ),
             key=("activity", "period"),
-            description="Activity cost pools; `period` is the first day of the period (作业成本库).",
+            description="Activity cost pools; `period` is the period's first day (作业成本库).",
         ),
         TableSpec(
             "wallet",

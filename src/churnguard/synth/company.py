@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from churnguard.synth.ids import make_ids
+
 SEGMENTS = np.array(["enterprise", "smb", "consumer"])
 SEGMENT_SHARE = np.array([0.08, 0.37, 0.55])
 # Purchases per year (mean of the gamma-distributed rate) and mean order value by segment.
-SEGMENT_RATE = np.array([18.0, 8.0, 4.0])
+SEGMENT_RATE = np.array([21.0, 9.5, 4.8])
 SEGMENT_SPEND = np.array([4200.0, 850.0, 160.0])
 # Yearly hazard of leaving by segment (before triggers such as an owner leaving).
 SEGMENT_HAZARD = np.array([0.10, 0.20, 0.30])
@@ -96,7 +98,7 @@ def make_company(rng: np.random.Generator, n: int, start: np.datetime64,
     churn_at, reason = _draw_churn(rng, seg, signup, end, reps, owner)
     returns_at = _draw_winback(rng, churn_at, end)
     customers = pd.DataFrame({
-        "customer_id": np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        "customer_id": make_ids("C", n, width=7),
         "name": rng.choice(_CITY, n) + rng.choice(_WORD, n) + rng.choice(_KIND, n),
         "segment": SEGMENTS[seg],
         "region": rng.choice(REGIONS, n, p=REGION_SHARE),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from churnguard.synth.company import FAR_FUTURE, ORDINARY_REASONS, Company
+from churnguard.synth.ids import make_ids
 from churnguard.synth.texts import compose
 
 BASE_COMPLAINTS_PER_YEAR = 0.25
@@ -37,7 +38,7 @@ def make_interactions(rng: np.random.Generator, company: Company,
         warnings.simplefilter("ignore", FutureWarning)
         frame = pd.concat(parts, ignore_index=True).sort_values("ts", kind="stable")
     frame["resolved_at"] = pd.to_datetime(frame["resolved_at"])
-    frame.insert(0, "interaction_id", np.char.add("I", np.arange(1, len(frame) + 1).astype(str)))
+    frame.insert(0, "interaction_id", make_ids("I", len(frame)))
     return frame.reset_index(drop=True)
 
 

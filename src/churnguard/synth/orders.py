@@ -7,9 +7,14 @@ import pandas as pd
 
 from churnguard.synth.calendar import PEAK, price_changes, price_index, season
 from churnguard.synth.company import FAR_FUTURE, Company
+from churnguard.synth.ids import make_ids
 
 CATEGORIES = np.array(["办公用品", "电子产品", "包装材料", "清洁用品", "劳保用品", "工业耗材"])
 COGS_RATIO = np.array([0.62, 0.74, 0.58, 0.55, 0.60, 0.66])
+PRODUCTS_PER_CATEGORY = 40
+PRODUCTS = np.array(
+    [f"{c}-{k:02d}" for c in CATEGORIES for k in range(1, PRODUCTS_PER_CATEGORY + 1)], dtype=object
+)
 DECLINE_DAYS = 150  # how long before leaving a customer buys less
 DECLINE_RATE = 0.4
 DECLINE_SPEND = 0.75
@@ -56,14 +61,14 @@ def make_orders(rng: np.random.Generator, company: Company, end: np.datetime64) 
     segment = company.segment_index[cust]
     unit_price = np.array([95.0, 40.0, 12.0])[segment] * price_index(day, price_changes(start, end))
     frame = pd.DataFrame({
-        "order_id": np.char.add("O", np.arange(1, len(cust) + 1).astype(str)),
+        "order_id": make_ids("O", len(cust)),
         "customer_id": company.customers["customer_id"].to_numpy()[cust],
         "order_date": order_ts,
         "amount": amount,
         "cost": np.round(amount * COGS_RATIO[cat] * rng.uniform(0.92, 1.08, len(cust)), 2),
         "quantity": np.maximum(1, np.round(amount / unit_price)),
-        "product": pd.Categorical.from_codes(cat, CATEGORIES).astype(str)
-        + "-" + rng.integers(1, 40, len(cust)).astype(str),
+        "product": PRODUCTS[cat * PRODUCTS_PER_CATEGORY
+                            + rng.integers(0, PRODUCTS_PER_CATEGORY, len(cust))],
         "category": CATEGORIES[cat],
         "channel": company.customers["channel"].to_numpy()[cust],
     })
@@ -93,7 +98,7 @@ def _returns(rng: np.random.Generator, frame: pd.DataFrame, day: np.ndarray,
     share = rng.uniform(0.2, 1.0, len(pick))
     src = frame.iloc[pick]
     return pd.DataFrame({
-        "order_id": np.char.add("R", np.arange(1, len(pick) + 1).astype(str)),
+        "order_id": make_ids("R", len(pick)),
         "customer_id": src["customer_id"].to_numpy(),
         "order_date": when.astype("datetime64[s]") + np.timedelta64(15, "h"),
         "amount": -np.round(src["amount"].to_numpy() * share, 2),
