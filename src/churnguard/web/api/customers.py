@@ -1,0 +1,87 @@
+"""``/api/customers``: the customers the caller may see."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import func, or_, select
+
+from churnguard.web.api.common import Page, Paging, paginate, paging
+from churnguard.web.deps import CurrentUser, DbSession, VisibleCustomer, visible_customers
+from churnguard.workflow.models import Customer, PointsEntry, Task
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+class CustomerPublic(BaseModel):
+    customer_id: str
+    name: str | None
+    segment: str | None
+    region: str | None
+    owner_id: int | None
+    tier: str | None
+    is_core: bool
+    p_churn: float | None
+    risk_band: str | None
+    health_score: float | None
+    clv: float | None
+    profit_at_risk: float | None
+    status: str
+
+
+class CustomerDetail(CustomerPublic):
+    birthday: date | None
+    signup_date: date | None
+    contract_end: date | None
+    reasons: list | None
+    scored_as_of: date | None
+    handover_flag: bool
+    points_balance: int
+    open_tasks: int
+
+
+def customer_public(customer: Customer) -> CustomerPublic:
+    fields = {k: getattr(customer, k) for k in CustomerPublic.model_fields if k != "customer_id"}
+    return CustomerPublic(customer_id=customer.id, **fields)
+
+
+@router.get("")
+def list_customers(user: CurrentUser, db: DbSession,
+                   paging: Annotated[Paging, Depends(paging)],
+                   q: Annotated[str | None, Query(description="id or name contains")] = None,
+                   risk_band: str | None = None, segment: str | None = None,
+                   owner_id: int | None = None,
+                   sort: Annotated[str, Query(pattern="^(id|risk|value)$")] = "risk",
+                   ) -> Page[CustomerPublic]:
+    """Customers the caller may see, riskiest first by default (``sort=id|risk|value``)."""
+    query = visible_customers(user)
+    if q:
+        query = query.where(or_(Customer.id.contains(q), Customer.name.contains(q)))
+    for column, value in ((Customer.risk_band, risk_band), (Customer.segment, segment),
+                          (Customer.owner_id, owner_id)):
+        if value is not None:
+            query = query.where(column == value)
+    order = {"id": [Customer.id],
+             "risk": [Customer.p_churn.desc().nulls_last(), Customer.id],
+             "value": [Customer.profit_at_risk.desc().nulls_last(), Customer.id]}[sort]
+    rows, total = paginate(db, query.order_by(*order), paging)
+    return Page[CustomerPublic](items=[customer_public(c) for c in rows], total=total,
+                                page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/{customer_id}")
+def get_customer(customer: VisibleCustomer, db: DbSession) -> CustomerDetail:
+    """One customer (404 when unknown, 403 when it is in someone else's book)."""
+    balance = db.scalar(select(func.coalesce(func.sum(PointsEntry.delta), 0))
+                        .where(PointsEntry.customer_id == customer.id))
+    open_tasks = db.scalar(select(func.count()).select_from(Task).where(
+        Task.customer_id == customer.id, Task.status == "open"))
+    base = customer_public(customer).model_dump()
+    return CustomerDetail(**base, birthday=customer.birthday, signup_date=customer.signup_date,
+                          contract_end=customer.contract_end, reasons=customer.reasons,
+                          scored_as_of=customer.scored_as_of,
+                          handover_flag=customer.handover_flag,
+                          points_balance=int(balance or 0), open_tasks=int(open_tasks or 0))

@@ -1,0 +1,97 @@
+"""``/api/tasks``: the caller's (or their team's) tasks; create, read, update with a version."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from churnguard.web.api.common import Page, Paging, paginate, paging
+from churnguard.web.deps import CurrentUser, DbSession, VisibleTask
+from churnguard.workflow.models import Task
+from churnguard.workflow.services import scope
+from churnguard.workflow.services import tasks as service
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+class TaskPublic(BaseModel):
+    id: int
+    customer_id: str
+    owner_id: int | None
+    kind: str
+    title: str
+    due_date: date | None
+    status: str
+    outcome: str | None
+    signal: str | None
+    risk_case_id: int | None
+    created_at: datetime
+    completed_at: datetime | None
+    version: int
+
+
+class TaskCreate(BaseModel):
+    customer_id: str
+    title: str
+    kind: str = "call"
+    due_date: date | None = None
+
+
+class TaskUpdate(BaseModel):
+    """Send the ``version`` you read; 409 when someone saved in between."""
+
+    version: int
+    title: str | None = None
+    due_date: date | None = None
+    status: str | None = None
+    outcome: str | None = None
+
+
+def _public(task: Task) -> TaskPublic:
+    return TaskPublic(**service.task_public(task))
+
+
+@router.get("")
+def list_tasks(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depends(paging)],
+               status: str | None = "open", customer_id: str | None = None,
+               mine: bool = False) -> Page[TaskPublic]:
+    """Tasks the caller may see (``status=open`` by default; ``status=all`` for every one),
+    earliest due first; ``mine=true`` only the caller's own."""
+
+    query = select(Task).where(scope.task_clause(user))
+    if status and status != "all":
+        query = query.where(Task.status == status)
+    if customer_id:
+        query = query.where(Task.customer_id == customer_id)
+    if mine:
+        query = query.where(Task.owner_id == user.id)
+    query = query.order_by(Task.due_date.asc().nulls_last(), Task.id)
+    rows, total = paginate(db, query, paging)
+    return Page[TaskPublic](items=[_public(t) for t in rows], total=total, page=paging.page,
+                            page_size=paging.page_size)
+
+
+@router.post("", status_code=201)
+def create_task(body: TaskCreate, user: CurrentUser, db: DbSession) -> TaskPublic:
+    """Create a task on a customer the caller may see (owned by the customer's owner)."""
+    customer = scope.get_customer(db, user, body.customer_id)
+    task = service.create_task(db, customer, title=body.title, kind=body.kind,
+                               due_date=body.due_date)
+    return _public(task)
+
+
+@router.get("/{task_id}")
+def get_task(task: VisibleTask) -> TaskPublic:
+    """One task."""
+    return _public(task)
+
+
+@router.patch("/{task_id}")
+def update_task(task: VisibleTask, body: TaskUpdate, db: DbSession) -> TaskPublic:
+    """Change a task; 409 ``conflict`` when ``version`` is stale."""
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    return _public(service.update_task(db, task, version=body.version, **changes))

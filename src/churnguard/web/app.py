@@ -1,0 +1,166 @@
+"""The FastAPI application: JSON API under ``/api``, HTML pages, OpenAPI at ``/docs``.
+
+Examples
+--------
+>>> from fastapi.testclient import TestClient
+>>> app = create_app(database_url="sqlite://")
+>>> TestClient(app).get("/api/tasks").json()["code"]
+'unauthorized'
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.pool import StaticPool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from churnguard.errors import ChurnguardError, ConfigError
+from churnguard.web.deps import LoginRequired
+from churnguard.web.security import CSRF_COOKIE, CookieSigner, WebSettings, csrf_token, verify_csrf
+from churnguard.workflow.db import make_engine, make_sessionmaker, migrate
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+STATUS_BY_CODE = {"not_found": 404, "forbidden": 403, "csrf_failed": 403, "unauthorized": 401,
+                  "rate_limited": 429, "conflict": 409, "invalid": 422}
+SECRET_FILE = ".secret_key"
+
+
+def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
+               settings: WebSettings | None = None) -> FastAPI:
+    """Build the web app for workspace ``ws`` (or only an app database at ``database_url``).
+
+    The app database is migrated to the latest schema first. ``settings`` default to the
+    workspace's ``[app]`` section.
+    """
+    url = database_url or (ws.app_database_url if ws is not None else None)
+    if url is None:
+        raise ConfigError("create_app needs a workspace or database_url=, e.g. "
+                          "create_app(Workspace.open('shop')).")
+    settings = settings or _settings_from(ws)
+    engine = (make_engine(url, poolclass=StaticPool) if url in ("sqlite://", "sqlite:///:memory:")
+              else make_engine(url, pool_size=10, max_overflow=20)
+              if url.startswith("postgresql") else make_engine(url))
+    migrate(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="churnguard", version="1", lifespan=lifespan,
+                  dependencies=[Depends(verify_csrf)])
+    app.state.workspace = ws
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.signer = CookieSigner(settings.secret_key or _secret(ws))
+    app.state.warehouse_lock = threading.Lock()
+    app.state.cache = {}
+    _add_error_handlers(app)
+    _add_csrf_cookie(app)
+    from churnguard.web.api import router as api_router
+
+    app.include_router(api_router)
+    _include_pages(app)
+    return app
+
+
+def _settings_from(ws: Workspace | None) -> WebSettings:
+    if ws is None:
+        return WebSettings()
+    return WebSettings(secret_key=ws.settings.app.secret_key,
+                       session_hours=ws.settings.app.session_hours)
+
+
+def _secret(ws: Workspace | None) -> str:
+    """The workspace's cookie secret (created once in ``.secret_key``), or a random one."""
+    if ws is None:
+        return secrets.token_urlsafe(32)
+    path = Path(ws.folder) / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _include_pages(app: FastAPI) -> None:
+    """Mount the HTML pages (issue 8) when that package is present."""
+    try:
+        from churnguard.web.pages import router as pages_router
+    except ImportError:
+        return
+    app.include_router(pages_router)
+    try:
+        from churnguard.web.pages import mount_static
+    except ImportError:
+        return
+    mount_static(app)
+
+
+def error_body(detail: str, code: str) -> dict[str, str]:
+    """The one error shape of the API: ``{"detail": ..., "code": ...}``."""
+    return {"detail": detail, "code": code}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ChurnguardError)
+    async def churnguard_error(request: Request, exc: ChurnguardError) -> Response:
+        status = STATUS_BY_CODE.get(exc.code, 400)
+        return _error(request, status, str(exc), exc.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
+                403: "forbidden"}.get(exc.status_code, "http_error")
+        return _error(request, exc.status_code, str(exc.detail), code,
+                      headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        return _error(request, 422, f"{where}: {first['msg']}" if where else first["msg"],
+                      "invalid")
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+
+def _error(request: Request, status: int, detail: str, code: str,
+           headers: dict[str, str] | None = None) -> Response:
+    """JSON for the API; pages may render HTML through ``churnguard.web.pages.render_error``."""
+    if not request.url.path.startswith("/api") and "text/html" in request.headers.get(
+            "accept", ""):
+        try:
+            from churnguard.web.pages import render_error
+        except ImportError:
+            pass
+        else:
+            return render_error(request, status, detail, code)
+    return JSONResponse(error_body(detail, code), status_code=status, headers=headers)
+
+
+def _add_csrf_cookie(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def csrf_cookie(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        signer: CookieSigner = app.state.signer
+        if signer.loads(request.cookies.get(CSRF_COOKIE)) is None:
+            token = csrf_token(request)
+            response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="lax",
+                                secure=app.state.settings.secure_cookies)
+        return response

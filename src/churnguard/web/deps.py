@@ -1,0 +1,150 @@
+"""Shared dependencies: the database session, the current user and permissions.
+
+Authorisation lives here and in :mod:`churnguard.workflow.services.scope` only; routes never
+check roles or owners by hand. Use these in route signatures:
+
+``db: DbSession``
+    A SQLAlchemy session committed when the route returns without error (before the response
+    is sent), rolled back otherwise. Changes are audited as the current user.
+``user: CurrentUser``
+    The logged-in user; API routes answer 401 ``{"detail", "code": "unauthorized"}`` without a
+    valid session.
+``user: PageUser``
+    For HTML pages (issue 8): the logged-in user, or a redirect to ``/login?next=<path>``
+    (raised as :class:`LoginRequired`, which the app turns into a 303).
+``Depends(require_role("manager", "admin"))``
+    403 for other roles; returns the user.
+``customer: VisibleCustomer`` / ``task: VisibleTask`` / ``complaint: VisibleComplaint``
+    The record named by the path parameter ``customer_id`` / ``task_id`` / ``complaint_id``
+    when the user may see it: 404 when it does not exist, 403 when it is someone else's.
+    (Page versions: ``PageCustomer``, ``PageTask``, ``PageComplaint``.)
+``visible_customers(user)``
+    ``select(Customer)`` narrowed to what the user may see (add filters, order, paging).
+
+Example page route::
+
+    @router.get("/customers/{customer_id}")
+    def customer_page(request: Request, customer: PageCustomer, user: PageUser, db: DbSession):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from churnguard.web.security import SESSION_COOKIE, CookieSigner
+from churnguard.workflow.errors import AuthenticationError, PermissionDeniedError
+from churnguard.workflow.models import Complaint, Customer, Task, User
+from churnguard.workflow.services import auth, scope
+from churnguard.workflow.services.scope import visible_customers
+
+__all__ = ["CurrentUser", "DbSession", "LoginRequired", "PageComplaint", "PageCustomer",
+           "PageTask", "PageUser", "VisibleComplaint", "VisibleCustomer", "VisibleTask",
+           "current_user", "current_user_or_redirect", "get_db", "optional_user",
+           "require_role", "visible_customers"]
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies when nobody is logged in; becomes a 303 to ``/login``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session for one request: commit on success, roll back on error."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def optional_user(request: Request, db: DbSession) -> User | None:
+    """The logged-in user or ``None`` (also stored on ``request.state.user``)."""
+    if hasattr(request.state, "user"):
+        return request.state.user
+    signer: CookieSigner = request.app.state.signer
+    token = signer.loads(request.cookies.get(SESSION_COOKIE))
+    user = auth.user_for_token(db, token) if token else None
+    request.state.user = user
+    db.info["actor_id"] = user.id if user else None
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The logged-in user, or 401."""
+    if user is None:
+        raise AuthenticationError("not logged in, or the session expired. POST your user name "
+                                  "and password to /api/auth/login.")
+    return user
+
+
+def current_user_or_redirect(request: Request,
+                             user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The logged-in user, or a redirect to the login page (for HTML pages)."""
+    if user is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(path)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+PageUser = Annotated[User, Depends(current_user_or_redirect)]
+
+
+def require_role(*roles: str) -> Callable[..., User]:
+    """A dependency that lets only ``roles`` through (403 otherwise) and returns the user."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise PermissionDeniedError(f"this needs the role {' or '.join(roles)}; you are "
+                                        f"{user.role!r}.")
+        return user
+
+    check.__name__ = f"require_{'_or_'.join(roles)}"
+    return check
+
+
+def _visible_customer(customer_id: str, user: CurrentUser, db: DbSession) -> Customer:
+    return scope.get_customer(db, user, customer_id)
+
+
+def _visible_task(task_id: int, user: CurrentUser, db: DbSession) -> Task:
+    return scope.get_task(db, user, task_id)
+
+
+def _visible_complaint(complaint_id: int, user: CurrentUser, db: DbSession) -> Complaint:
+    return scope.get_complaint(db, user, complaint_id)
+
+
+def _page_customer(customer_id: str, user: PageUser, db: DbSession) -> Customer:
+    return scope.get_customer(db, user, customer_id)
+
+
+def _page_task(task_id: int, user: PageUser, db: DbSession) -> Task:
+    return scope.get_task(db, user, task_id)
+
+
+def _page_complaint(complaint_id: int, user: PageUser, db: DbSession) -> Complaint:
+    return scope.get_complaint(db, user, complaint_id)
+
+
+VisibleCustomer = Annotated[Customer, Depends(_visible_customer)]
+VisibleTask = Annotated[Task, Depends(_visible_task)]
+VisibleComplaint = Annotated[Complaint, Depends(_visible_complaint)]
+PageCustomer = Annotated[Customer, Depends(_page_customer)]
+PageTask = Annotated[Task, Depends(_page_task)]
+PageComplaint = Annotated[Complaint, Depends(_page_complaint)]

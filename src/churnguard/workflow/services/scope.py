@@ -1,0 +1,97 @@
+"""Who may see what: the one definition of visibility that the web app and CLI enforce.
+
+A rep sees the customers they own and their own tasks; a manager sees their team (themselves and
+the users whose ``manager_id`` is theirs); an admin sees everything.
+
+Examples
+--------
+>>> from churnguard.workflow.models import User
+>>> print(customer_clause(User(id=7, role="rep")))
+customers.owner_id = :owner_id_1
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
+
+from churnguard.workflow.errors import NotFoundError, PermissionDeniedError
+from churnguard.workflow.models import Complaint, Customer, Task, User
+
+
+def team_ids(user: User) -> ColumnElement[bool] | object:
+    """A sub-select of the user ids in ``user``'s team (the manager and their reports)."""
+    return select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
+
+
+def customer_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``customers`` selecting the rows ``user`` may see."""
+    if user.role == "admin":
+        return true()
+    if user.role == "manager":
+        return Customer.owner_id.in_(team_ids(user))
+    return Customer.owner_id == user.id
+
+
+def owned_clause(user: User, owner_col: ColumnElement, customer_col: ColumnElement
+                 ) -> ColumnElement[bool]:
+    """Rows (tasks, complaints…) ``user`` may see: their own, their team's, or on a visible
+    customer (for managers and admins)."""
+    if user.role == "admin":
+        return true()
+    if user.role == "manager":
+        visible = select(Customer.id).where(customer_clause(user))
+        return or_(owner_col.in_(team_ids(user)), customer_col.in_(visible))
+    return owner_col == user.id
+
+
+def task_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``tasks``: a rep's own tasks; a manager's team's; all for admins."""
+    return owned_clause(user, Task.owner_id, Task.customer_id)
+
+
+def complaint_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``complaints``: a rep's own customers' complaints and their own."""
+    if user.role == "rep":
+        mine = select(Customer.id).where(Customer.owner_id == user.id)
+        return or_(Complaint.owner_id == user.id, Complaint.customer_id.in_(mine))
+    return owned_clause(user, Complaint.owner_id, Complaint.customer_id)
+
+
+def visible_customers(user: User):  # noqa: ANN201 - a SQLAlchemy Select
+    """``select(Customer)`` restricted to what ``user`` may see (add order and paging)."""
+    return select(Customer).where(customer_clause(user))
+
+
+def _fetch(session: Session, model: type, key: object, clause: ColumnElement[bool],
+           label: str) -> object:
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"{label} {key!r} does not exist.")
+    allowed = session.scalar(select(model).where(clause, model.id == key))  # type: ignore
+    if allowed is None:
+        raise PermissionDeniedError(f"you may not see {label} {key!r}: it belongs to another "
+                                    f"owner's book.")
+    return row
+
+
+def get_customer(session: Session, user: User, customer_id: str) -> Customer:
+    """Customer ``customer_id`` when ``user`` may see it (404 missing, 403 not allowed)."""
+    return _fetch(session, Customer, customer_id, customer_clause(user), "customer")  # type: ignore
+
+
+def get_task(session: Session, user: User, task_id: int) -> Task:
+    """Task ``task_id`` when ``user`` may see it."""
+    return _fetch(session, Task, task_id, task_clause(user), "task")  # type: ignore
+
+
+def get_complaint(session: Session, user: User, complaint_id: int) -> Complaint:
+    """Complaint ``complaint_id`` when ``user`` may see it."""
+    return _fetch(session, Complaint, complaint_id, complaint_clause(user),  # type: ignore
+                  "complaint")
+
+
+def can_manage(actor: User, user: User) -> bool:
+    """Whether ``actor`` may manage ``user`` (assign work, hand over their customers)."""
+    return actor.role == "admin" or (actor.role == "manager"
+                                     and (user.manager_id == actor.id or user.id == actor.id))
