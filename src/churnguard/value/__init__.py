@@ -10,15 +10,40 @@ Examples
 from __future__ import annotations
 
 from churnguard.value.beta_geo import BetaGeo
+from churnguard.value.clv import clv
+from churnguard.value.cost_to_serve import cost_to_serve, driver_rates
 from churnguard.value.gamma_gamma import GammaGamma, frequency_monetary_independence
 from churnguard.value.pareto_nbd import ParetoNBD
+from churnguard.value.profitability import (
+    profit_at_risk,
+    profitability,
+    profitability_summary,
+    whale_curve,
+)
 from churnguard.value.rfm import rfm_summary, rfm_table
+from churnguard.value.scores import DEFAULT_RULES, SegmentRule, rfm_scores, segment_summary
+from churnguard.value.tiers import TIERS, core_customers, tier_summary, value_tiers
 
 __all__ = [
+    "DEFAULT_RULES",
+    "TIERS",
     "BetaGeo",
     "GammaGamma",
     "ParetoNBD",
+    "SegmentRule",
+    "clv",
+    "core_customers",
+    "cost_to_serve",
+    "driver_rates",
     "frequency_monetary_independence",
+    "profit_at_risk",
+    "profitability",
+    "profitability_summary",
+    "rfm_scores",
     "rfm_summary",
     "rfm_table",
+    "segment_summary",
+    "tier_summary",
+    "value_tiers",
+    "whale_curve",
 ]

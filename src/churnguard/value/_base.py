@@ -151,7 +151,7 @@ def fit_mle(objective: Objective, theta0: np.ndarray, *, model: str, tol: float 
             break
         theta, value, grad = candidate, new_value, new_grad
         hess = hessian_of(objective, theta)
-    if np.max(np.abs(grad)) > 1e-4:
+    if np.max(np.abs(grad)) > 1e-3:
         raise ConvergenceError(f"{model}: the fit did not converge (gradient {grad.tolist()} at "
                                f"parameters {np.exp(theta).round(4).tolist()}). Try a penalizer "
                                f"> 0 or check for extreme values in the data.")

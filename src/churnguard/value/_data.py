@@ -25,11 +25,18 @@ def day_before(value: date) -> date:
 
 
 def table_of(source: Any, name: str) -> ibis.Table:
-    """``source`` as an Ibis table: a Workspace's table ``name``, an Ibis table, or a frame."""
-    if isinstance(source, ibis.Table):
-        return source
-    if isinstance(source, pd.DataFrame):
-        return ibis.memtable(source)
+    """Table ``name`` of ``source``: a Workspace, a dict of frames/tables, or (for ``orders``)
+    one ibis.Table or pandas DataFrame."""
+    if isinstance(source, dict):
+        if name not in source:
+            raise SchemaError(f"no {name!r} table given; received tables "
+                              f"{', '.join(map(str, source)) or 'none'}.")
+        return table_of(source[name], name)
+    if isinstance(source, ibis.Table | pd.DataFrame):
+        if name != "orders" and not _looks_like(source, name):
+            raise SchemaError(f"this needs the {name!r} table too; pass a Workspace or a dict "
+                              f"{{'orders': ..., {name!r}: ...}} instead of one table.")
+        return ibis.memtable(source) if isinstance(source, pd.DataFrame) else source
     if hasattr(source, "table") and hasattr(source, "has_table"):
         return source.table(name)
     raise SchemaError(f"expected a Workspace, an ibis.Table or a pandas DataFrame of {name}; "
@@ -43,3 +50,10 @@ def require(table: ibis.Table, columns: dict[str, str | None], *, what: str) -> 
     if missing:
         raise SchemaError(f"{what}: column(s) not found: {', '.join(missing)}; the data has "
                           f"{', '.join(table.columns)}. Pass the right *_col arguments.")
+
+
+_SIGNATURE = {"activities": {"activity", "count"}, "cost_pools": {"activity", "total_cost"}}
+
+
+def _looks_like(source: Any, name: str) -> bool:
+    return _SIGNATURE.get(name, {"\0"}) <= set(source.columns)

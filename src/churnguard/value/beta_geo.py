@@ -52,8 +52,9 @@ class BetaGeo(BaseFitter):
 
     Examples
     --------
-    >>> data = pd.DataFrame({"frequency": [0, 2, 5, 1, 0, 3], "recency": [0, 20, 30, 5, 0, 9],
-    ...                      "T": [40, 38, 35, 30, 25, 40]})
+    >>> data = pd.DataFrame({"frequency": [0, 2, 5, 1, 0, 3, 4, 1],
+    ...                      "recency": [0, 5, 30, 2, 0, 9, 3, 1],
+    ...                      "T": [40, 38, 35, 30, 25, 40, 39, 40]})
     >>> model = BetaGeo().fit(data)
     >>> list(model.params_.index)
     ['r', 'alpha', 'a', 'b']

@@ -37,7 +37,7 @@ def frequency_monetary_independence(data: pd.DataFrame) -> pd.Series:
     --------
     >>> data = pd.DataFrame({"frequency": [1, 2, 3, 4], "monetary": [10.0, 30, 20, 25]})
     >>> round(float(frequency_monetary_independence(data)["pearson"]), 3)
-    0.478
+    0.529
     """
     require_columns(data, _COLUMNS, model="frequency_monetary_independence")
     repeat = data[(data["frequency"] > 0) & (data["monetary"] > 0)]
