@@ -85,3 +85,12 @@ def spark():
     from churnguard.warehouse import spark_session
 
     return spark_session()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep every Spark test on one xdist worker (one JVM), and browser tests on one too."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        elif item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))

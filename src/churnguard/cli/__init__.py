@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from churnguard.errors import ChurnguardError
 
@@ -25,6 +26,7 @@ err_console = Console(stderr=True)
 
 COMMAND_MODULES: list[str] = [
     "churnguard.cli.workspace_cmds",
+    "churnguard.cli.demo_cmd",
 ]
 
 for _name in COMMAND_MODULES:
@@ -36,8 +38,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except ChurnguardError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True,
-                          soft_wrap=True)
+        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

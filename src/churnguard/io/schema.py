@@ -26,6 +26,7 @@ class Column:
     nullable: bool = False
     non_negative: bool = False
     no_future: bool = False
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,21 @@ class TableSpec:
         raise KeyError(name)
 
 
-def _c(name: str, type_: LogicalType, **kw: bool) -> Column:
+def _c(name: str, type_: LogicalType, **kw: bool | tuple[str, ...]) -> Column:
     return Column(name, type_, **kw)
 
+
+INTERACTION_KINDS = (
+    "complaint",
+    "ticket",
+    "survey",
+    "call",
+    "visit",
+    "email",
+    "care",
+    "exit_survey",
+    "nps",
+)
 
 _optional = {"required": False, "nullable": True}
 
@@ -103,7 +116,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("interaction_id", "string"),
                 _c("customer_id", "string"),
                 _c("ts", "timestamp", no_future=True),
-                _c("kind", "string"),
+                _c("kind", "string", choices=INTERACTION_KINDS),
                 _c("text", "string", **_optional),
                 _c("score", "float64", **_optional),
                 _c("resolved_at", "timestamp", **_optional),
@@ -171,17 +184,6 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
-INTERACTION_KINDS = (
-    "complaint",
-    "ticket",
-    "survey",
-    "call",
-    "visit",
-    "email",
-    "care",
-    "exit_survey",
-    "nps",
-)
 
 
 def table_spec(name: str) -> TableSpec:

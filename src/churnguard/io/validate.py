@@ -45,8 +45,13 @@ def parse_frame(
         if not column.nullable:
             empty = empty_mask(raw[column.name])
             problems += _problems(raw[column.name], empty, row_numbers, column.name,
-                                  "is empty; a value is required.")
+                                  "is empty; a value is required.", show_value=False)
             bad_rows |= empty
+        if column.choices:
+            unknown = values.notna() & ~values.isin(column.choices)
+            problems += _problems(raw[column.name], unknown, row_numbers, column.name,
+                                  f"is not one of {', '.join(column.choices)}.")
+            bad_rows |= unknown
         if column.non_negative:
             negative = values.lt(0).fillna(False) & ~bad
             problems += _problems(raw[column.name], negative, row_numbers, column.name,
@@ -96,12 +101,13 @@ def unknown_customers(
 
 
 def _problems(
-    values: pd.Series, mask: pd.Series, row_numbers: pd.Series, column: str, message: str
+    values: pd.Series, mask: pd.Series, row_numbers: pd.Series, column: str, message: str,
+    *, show_value: bool = True,
 ) -> list[Problem]:
     if not mask.any():
         return []
     return [
-        Problem(int(row), column, value, message)
+        Problem(int(row), column, value if show_value else None, message)
         for row, value in zip(row_numbers[mask], values[mask], strict=True)
     ]
 

@@ -1,0 +1,40 @@
+"""Rich progress bars for long CLI steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from churnguard.cli.common import console
+
+
+@contextmanager
+def steps() -> Iterator[Callable]:
+    """A progress display; ``step(label, total=1)`` opens one bar and yields ``advance``.
+
+    Examples
+    --------
+    >>> with steps() as step:
+    ...     with step("count", total=2) as advance:
+    ...         advance(); advance()
+    """
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+    @contextmanager
+    def step(label: str, total: int = 1) -> Iterator[Callable[[], None]]:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)
+        progress.update(task, completed=total)
+
+    with progress:
+        yield step

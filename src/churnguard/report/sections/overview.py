@@ -1,0 +1,65 @@
+"""Report section: the headline retention numbers, month by month."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from churnguard.report.document import Chart, Section
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+
+def build(ws: Workspace, as_of: date) -> Section | None:
+    """Active customers, new and churned customers, churn rate and revenue per month."""
+    from churnguard.metrics import loyalty_kpis
+
+    if not ws.has_table("orders"):
+        return None
+    start = date(as_of.year - 2, as_of.month, 1)
+    kpis = loyalty_kpis(ws, start, as_of, freq="month")
+    months = pd.to_datetime(kpis["period_start"]).dt.strftime("%Y-%m").tolist()
+    last_year = kpis.tail(12)
+    intro = (
+        f"Active customers on {as_of:%Y-%m-%d}: {int(kpis['customers_end'].iloc[-1]):,}. "
+        f"In the last 12 months {int(last_year['new_customers'].sum()):,} customers arrived, "
+        f"{int(last_year['churned_customers'].sum()):,} churned and "
+        f"{int(last_year['reactivated_customers'].sum()):,} came back; revenue was "
+        f"¥{last_year['revenue'].sum():,.0f}."
+    )
+    base = Chart("overview-base", {
+        "title": {"text": "客户基数 Active customers · new · churned"},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 28},
+        "grid": {"top": 70},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": [{"type": "value"}, {"type": "value", "splitLine": {"show": False}}],
+        "series": [
+            {"name": "active", "type": "line", "yAxisIndex": 1,
+             "data": kpis["customers_end"].tolist()},
+            {"name": "new", "type": "bar", "data": kpis["new_customers"].tolist()},
+            {"name": "churned", "type": "bar", "data": kpis["churned_customers"].tolist()},
+        ],
+    })
+    revenue = Chart("overview-revenue", {
+        "title": {"text": "月收入 Revenue · 流失率 churn rate"},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 28},
+        "grid": {"top": 70},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": [{"type": "value"}, {"type": "value", "axisLabel": {"formatter": "{value}%"}}],
+        "series": [
+            {"name": "revenue", "type": "bar", "data": kpis["revenue"].round(2).tolist()},
+            {"name": "churn rate %", "type": "line", "yAxisIndex": 1,
+             "data": (kpis["churn_rate"] * 100).round(2).tolist()},
+        ],
+    })
+    table = kpis[["period_start", "customers_start", "new_customers", "churned_customers",
+                  "reactivated_customers", "customers_end", "churn_rate", "revenue"]].copy()
+    table["churn_rate"] = (table["churn_rate"] * 100).round(2)
+    table = table.rename(columns={"churn_rate": "churn_rate_%"})
+    return Section("Retention at a glance · 客户保留概览", intro, tables=[("", table)],
+                   charts=[base, revenue])
