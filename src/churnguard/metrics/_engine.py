@@ -1,0 +1,112 @@
+"""Building blocks shared by the metric functions: Ibis expressions that run in the engine and
+small dense arrays (one value per period) read back from them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+
+from churnguard.churn import ChurnDefinition, midnight, plus_days
+from churnguard.metrics.periods import Periods
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+
+def tally(parts: dict[str, ir.Table], size: int) -> dict[str, np.ndarray]:
+    """Sum ``weight`` by ``idx`` for each named part, in one engine query.
+
+    Each part is a table with an integer column ``idx`` and a numeric column ``weight``.
+    Returns one dense float array of length ``size`` per part (rows with ``idx`` outside
+    ``0…size−1`` are dropped).
+    """
+    pieces = [
+        table.select(measure=ibis.literal(name), idx=table.idx.cast("int64"),
+                     weight=table.weight.cast("float64"))
+        for name, table in parts.items()
+    ]
+    union = ibis.union(*pieces, distinct=False)
+    union = union.filter((union.idx >= 0) & (union.idx < size))
+    sums = union.group_by(["measure", "idx"]).aggregate(weight=union.weight.sum()).to_pandas()
+    out = {name: np.zeros(size) for name in parts}
+    for name, group in sums.groupby("measure"):
+        out[str(name)][group["idx"].to_numpy(dtype=int)] = group["weight"].to_numpy(dtype=float)
+    return out
+
+
+def ones(table: ir.Table, idx: ir.IntegerValue) -> ir.Table:
+    """``table`` as a tally part counting rows at ``idx``."""
+    return table.select(idx=idx, weight=ibis.literal(1.0))
+
+
+def spell_bounds(spells: ir.Table, periods: Periods) -> ir.Table:
+    """Spells with ``lo`` / ``hi``: the first and last period boundary they cover.
+
+    A spell covers boundary ``b_i`` when ``spell_start < b_i <= churn_date`` (an open spell
+    covers every boundary after its start). It covers none when ``lo > hi``.
+    """
+    lo = periods.boundary_count(spells.spell_start)
+    hi = ibis.ifelse(spells.churn_date.isnull(), ibis.literal(periods.n, type="int64"),
+                     periods.boundary_count(spells.churn_date) - 1)
+    return spells.mutate(lo=lo, hi=hi)
+
+
+def orders_between(ws: Workspace, first: date, end: date) -> ir.Table:
+    """All order rows (returns included) with ``first <= order_date < end``."""
+    orders = ws.table("orders")
+    return orders.filter(orders.order_date >= midnight(first), orders.order_date < midnight(end))
+
+
+def customer_period_revenue(ws: Workspace, periods: Periods) -> ir.Table:
+    """Net revenue per customer and period, previous period (−1) included.
+
+    Columns ``customer_id``, ``period``, ``revenue``.
+    """
+    orders = orders_between(ws, periods.previous, periods.bounds[-1])
+    orders = orders.mutate(period=periods.index(orders.order_date))
+    return orders.group_by(["customer_id", "period"]).aggregate(revenue=orders.amount.sum())
+
+
+def current_and_previous(revenue: ir.Table, periods: Periods) -> ir.Table:
+    """Per customer and period 0…n−1: ``current`` and ``previous`` period revenue."""
+    current = revenue.filter(revenue.period >= 0).select(
+        "customer_id", "period", current=revenue.revenue, previous=ibis.literal(0.0))
+    shifted = revenue.filter(revenue.period + 1 < periods.n).select(
+        "customer_id", period=revenue.period + 1, current=ibis.literal(0.0),
+        previous=revenue.revenue)
+    both = ibis.union(current, shifted, distinct=False)
+    return both.group_by(["customer_id", "period"]).aggregate(
+        current=both.current.sum(), previous=both.previous.sum())
+
+
+def active_at_period_start(table: ir.Table, spells: ir.Table) -> ir.Table:
+    """Rows of ``table`` (with ``customer_id`` and ``period``) whose customer was active at the
+    start of ``period``; ``spells`` come from :func:`spell_bounds`."""
+    covering = spells.filter(spells.lo <= spells.hi).select(
+        "customer_id", spell_lo=spells.lo, spell_hi=spells.hi)
+    joined = table.inner_join(covering, "customer_id")
+    joined = joined.filter((joined.spell_lo <= joined.period) & (joined.period <= joined.spell_hi))
+    return joined.drop("spell_lo", "spell_hi")
+
+
+def churn_spells(ws: Workspace, churn: ChurnDefinition, periods: Periods) -> ir.Table:
+    """The spells as of the end of the periods, with boundaries, cached in the engine."""
+    return spell_bounds(churn.spells(ws, periods.bounds[-1]), periods).cache()
+
+
+def window_start(periods: Periods, period: ir.IntegerValue, days: int) -> ir.DateValue:
+    """``start_of(period) − days`` as a date expression."""
+    return plus_days(periods.start_of(period), -days)
+
+
+def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Element-wise ``numerator / denominator``; NaN where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    out = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out

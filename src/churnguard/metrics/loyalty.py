@@ -1,0 +1,263 @@
+"""The loyalty KPIs (衡量客户忠诚度的 KPI) per period: :func:`loyalty_kpis`.
+
+Every KPI is computed in the warehouse engine from a handful of Ibis expressions (one query for
+the per-period tallies, one for the look-back revenue); Python only adds up a few numbers per
+period. docs/metrics.md gives each formula with its Chinese name.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from churnguard.churn import ChurnDefinition, Inactivity, midnight, plus_days, purchase_days
+from churnguard.metrics._engine import (
+    active_at_period_start,
+    churn_spells,
+    current_and_previous,
+    customer_period_revenue,
+    ones,
+    orders_between,
+    ratio,
+    tally,
+    window_start,
+)
+from churnguard.metrics.periods import Periods, plus
+from churnguard.metrics.wallet import wallet_parts
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+NEW_CUSTOMER_DAYS = 90
+FOLLOW_UP_DAYS = 14
+SATISFIED_SCORE = 4
+
+KPI_COLUMNS = [
+    "period_start", "period_end", "customers_start", "new_customers", "churned_customers",
+    "reactivated_customers", "customers_end", "retention_rate", "churn_rate", "revenue",
+    "revenue_churn_rate", "grr", "nrr", "new_customer_retention_90d", "purchase_frequency",
+    "avg_order_value", "avg_spend_per_customer", "share_of_wallet", "complaint_satisfaction",
+    "winback_rate",
+]
+RATE_COLUMNS = (
+    "retention_rate", "churn_rate", "revenue_churn_rate", "grr", "nrr",
+    "new_customer_retention_90d", "share_of_wallet", "complaint_satisfaction", "winback_rate",
+)
+
+
+def loyalty_kpis(
+    ws: Workspace,
+    start: date | datetime | str,
+    end: date | datetime | str,
+    freq: str | None = "month",
+    churn: ChurnDefinition = Inactivity(180),  # noqa: B008 - frozen, immutable
+    lookback_days: int = 365,
+) -> pd.DataFrame:
+    """The ten loyalty KPIs and the customer-base accounting, one row per period.
+
+    Only data before ``end`` is used. Counts are events dated ``period_start <= date <
+    period_end``, so ``customers_end = customers_start + new_customers − churned_customers +
+    reactivated_customers`` holds in every row.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    start, end
+        The half-open span ``[start, end)`` to report on.
+    freq
+        ``"month"``, ``"quarter"``, ``"year"`` or ``None`` (one period).
+    churn
+        The churn definition (``Inactivity(180)`` by default).
+    lookback_days
+        Window before each period start whose revenue ``revenue_churn_rate`` divides.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``KPI_COLUMNS`` (see docs/metrics.md); rates are fractions, NaN when their
+        denominator is zero or the data is missing (e.g. ``share_of_wallet`` without a
+        ``wallet`` table).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from churnguard import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+    >>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a", "b"]}))
+    >>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1", "2", "3"],
+    ...     "customer_id": ["a", "a", "b"], "amount": [10.0, 30.0, 20.0],
+    ...     "order_date": ["2024-01-05", "2024-02-10", "2024-01-20"]}))
+    >>> kpis = loyalty_kpis(ws, "2024-02-01", "2024-04-01", churn=Inactivity(days=30))
+    >>> cols = ["customers_start", "churned_customers", "reactivated_customers", "customers_end"]
+    >>> kpis[cols].values.tolist()
+    [[2, 2, 1, 1], [1, 1, 0, 0]]
+    >>> kpis["retention_rate"].tolist()
+    [0.5, 0.0]
+    """
+    periods = Periods.make(start, end, freq=freq)
+    if not isinstance(lookback_days, int) or lookback_days < 1:
+        from churnguard.errors import ConfigError
+
+        raise ConfigError(f"lookback_days must be a positive number of days, received "
+                          f"{lookback_days!r}.")
+    spells = churn_spells(ws, churn, periods)
+    events = churn.events(ws, periods.bounds[-1])
+    parts = {
+        **_base_parts(spells, events, periods),
+        **_order_parts(ws, periods),
+        **_revenue_parts(ws, periods, spells, events, lookback_days),
+        **_new_customer_parts(ws, periods),
+        **_complaint_parts(ws, periods),
+        **wallet_parts(ws, periods),
+    }
+    sums = tally(parts, periods.n + 2)
+    lookback = _lookback_revenue(ws, periods, lookback_days)
+    return _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
+
+
+def _base_parts(spells: ir.Table, events: ir.Table, periods: Periods) -> dict[str, ir.Table]:
+    covering = spells.filter(spells.lo <= spells.hi)
+    kept = covering.filter(covering.hi > covering.lo)
+    ordered = covering.mutate(previous_hi=covering.hi.lag().over(
+        ibis.window(group_by="customer_id", order_by="spell_start")))
+    rejoined = ordered.filter(ordered.previous_hi == ordered.lo - 1)
+    back = spells.filter((spells.kind == "reactivation")
+                         & (periods.boundary_count(spells.previous_churn) < spells.lo))
+    firsts = spells.filter(spells.kind == "new")
+    event_index = periods.index(events.event_date)
+    return {
+        "active_from": ones(covering, covering.lo),
+        "active_to": ones(covering, covering.hi + 1),
+        "kept_from": ones(kept, kept.lo),
+        "kept_to": ones(kept, kept.hi),
+        "rejoined": ones(rejoined, rejoined.lo - 1),
+        "won_back": ones(back, back.lo - 1),
+        "first": ones(firsts, firsts.lo),
+        **{
+            kind: ones(events.filter(events.event == kind),
+                       event_index)
+            for kind in ("new", "churn", "reactivation")
+        },
+    }
+
+
+def _order_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
+    orders = orders_between(ws, periods.bounds[0], periods.bounds[-1])
+    orders = orders.mutate(idx=periods.index(orders.order_date))
+    purchases = orders.filter(orders.amount >= 0)
+    buyers = purchases.select("customer_id", "idx").distinct()
+    return {
+        "revenue": orders.select("idx", weight=orders.amount),
+        "purchases": ones(purchases, purchases.idx),
+        "buyers": ones(buyers, buyers.idx),
+    }
+
+
+def _revenue_parts(ws: Workspace, periods: Periods, spells: ir.Table, events: ir.Table,
+                   lookback_days: int) -> dict[str, ir.Table]:
+    churned = events.filter(events.event == "churn")
+    churned = churned.select("customer_id", idx=periods.index(churned.event_date)).distinct()
+    churned = churned.filter((churned.idx >= 0) & (churned.idx < periods.n))
+    first = plus(periods.bounds[0], -lookback_days)
+    orders = orders_between(ws, first, periods.bounds[periods.n - 1])
+    joined = churned.inner_join(orders.select("customer_id", "order_date", "amount"),
+                                "customer_id")
+    day = joined.order_date.date()
+    joined = joined.filter((day >= window_start(periods, joined.idx, lookback_days))
+                           & (day < periods.start_of(joined.idx)))
+    movement = active_at_period_start(
+        current_and_previous(customer_period_revenue(ws, periods), periods), spells)
+    kept = ibis.greatest(ibis.literal(0.0), ibis.least(movement.current, movement.previous))
+    return {
+        "leavers_lookback": joined.select("idx", weight=joined.amount),
+        "nrr_current": movement.select(idx=movement.period, weight=movement.current),
+        "nrr_previous": movement.select(idx=movement.period, weight=movement.previous),
+        "grr_kept": movement.select(idx=movement.period, weight=kept),
+    }
+
+
+def _lookback_revenue(ws: Workspace, periods: Periods, lookback_days: int) -> np.ndarray:
+    """Net revenue of all customers in ``[b_k − lookback, b_k)`` for each period ``k``."""
+    first = plus(periods.bounds[0], -lookback_days)
+    orders = orders_between(ws, first, periods.bounds[periods.n - 1])
+    sums = {}
+    for k, start in enumerate(periods.starts):
+        inside = ((orders.order_date >= midnight(plus(start, -lookback_days)))
+                  & (orders.order_date < midnight(start)))
+        sums[f"w{k}"] = orders.amount.sum(where=inside)
+    row = orders.aggregate(**sums).to_pandas().iloc[0]
+    return np.array([row[f"w{k}"] for k in range(periods.n)], dtype=float)
+
+
+def _new_customer_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
+    end = periods.bounds[-1]
+    days = purchase_days(ws, end)
+    firsts = days.group_by("customer_id").aggregate(first=days.day.min())
+    mature = firsts.filter(plus_days(firsts.first, NEW_CUSTOMER_DAYS) < end)
+    mature = mature.mutate(idx=periods.index(mature.first))
+    again = mature.inner_join(days, "customer_id")
+    again = again.filter((again.day > again.first)
+                         & (again.day <= plus_days(again.first, NEW_CUSTOMER_DAYS)))
+    again = again.select("customer_id", "idx").distinct()
+    return {"new_mature": ones(mature, mature.idx), "new_again": ones(again, again.idx)}
+
+
+def _complaint_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
+    """Surveys (kind ``survey``, score 1–5) that follow a complaint of the same customer: dated
+    from the complaint up to ``FOLLOW_UP_DAYS`` days after it was resolved (after the
+    complaint itself while unresolved at ``end``)."""
+    end = midnight(periods.bounds[-1])
+    interactions = ws.table("interactions")
+    known = interactions.filter(interactions.ts < end)
+    surveys = known.filter((known.kind == "survey") & known.score.notnull())
+    surveys = surveys.select("interaction_id", "customer_id", "score", survey_ts=surveys.ts)
+    complaints = known.filter(known.kind == "complaint")
+    resolved = ibis.ifelse(complaints.resolved_at < end, complaints.resolved_at,
+                           ibis.null("timestamp"))
+    complaints = complaints.select(
+        "customer_id", opened=complaints.ts,
+        until=resolved.fill_null(complaints.ts) + ibis.interval(days=FOLLOW_UP_DAYS))
+    follow = surveys.inner_join(complaints, "customer_id")
+    follow = follow.filter((follow.opened <= follow.survey_ts) & (follow.survey_ts <= follow.until))
+    follow = follow.select("interaction_id", "score", "survey_ts").distinct()
+    follow = follow.mutate(idx=periods.index(follow.survey_ts))
+    return {
+        "surveys": ones(follow, follow.idx),
+        "satisfied": follow.select("idx", weight=(follow.score >= SATISFIED_SCORE).cast("float64")),
+    }
+
+
+def _assemble(periods: Periods, s: dict[str, np.ndarray], lookback: np.ndarray, *,
+              has_wallet: bool) -> pd.DataFrame:
+    n = periods.n
+    active = np.cumsum(s["active_from"]) - np.cumsum(s["active_to"])
+    retained = (np.cumsum(s["kept_from"]) - np.cumsum(s["kept_to"]) + s["rejoined"])[:n]
+    ever = np.cumsum(s["first"])[:n]
+    retention = ratio(retained, active[:n])
+    frame = periods.frame().drop(columns="period")
+    frame["customers_start"] = active[:n].round().astype("int64")
+    frame["new_customers"] = s["new"][:n].round().astype("int64")
+    frame["churned_customers"] = s["churn"][:n].round().astype("int64")
+    frame["reactivated_customers"] = s["reactivation"][:n].round().astype("int64")
+    frame["customers_end"] = active[1:n + 1].round().astype("int64")
+    frame["retention_rate"] = retention
+    frame["churn_rate"] = 1.0 - retention
+    frame["revenue"] = s["revenue"][:n]
+    frame["revenue_churn_rate"] = ratio(s["leavers_lookback"][:n], lookback)
+    frame["grr"] = ratio(s["grr_kept"][:n], s["nrr_previous"][:n])
+    frame["nrr"] = ratio(s["nrr_current"][:n], s["nrr_previous"][:n])
+    frame["new_customer_retention_90d"] = ratio(s["new_again"][:n], s["new_mature"][:n])
+    frame["purchase_frequency"] = ratio(s["purchases"][:n], s["buyers"][:n])
+    frame["avg_order_value"] = ratio(s["revenue"][:n], s["purchases"][:n])
+    frame["avg_spend_per_customer"] = ratio(s["revenue"][:n], s["buyers"][:n])
+    frame["share_of_wallet"] = (ratio(s["wallet_revenue"][:n], s["wallet_spend"][:n])
+                                if has_wallet else np.nan)
+    frame["complaint_satisfaction"] = ratio(s["satisfied"][:n], s["surveys"][:n])
+    frame["winback_rate"] = ratio(s["won_back"][:n], ever - active[:n])
+    return frame[KPI_COLUMNS]

@@ -1,0 +1,93 @@
+"""Share of wallet (钱包份额 / 客户份额) from the optional ``wallet`` survey table.
+
+A ``wallet`` row says: in the wallet period that starts on ``period``, customer ``customer_id``
+spent ``category_spend`` on the whole category (with us and with competitors). The wallet period
+length is read from the table: the smallest gap between its distinct ``period`` dates (a year,
+a quarter or a month; a year when there is only one date).
+
+For a reporting period ``k``, every wallet row whose wallet period overlaps ``k`` contributes
+our revenue from that customer in the overlap, and its ``category_spend`` pro-rated to the
+overlap's share of the wallet period. ``share_of_wallet = Σ our revenue / Σ pro-rated spend``.
+With yearly surveys and yearly reporting this is the plain ratio; with monthly reporting each
+month compares the month's revenue with a twelfth of the year's category spend.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from churnguard.churn import midnight
+from churnguard.metrics.periods import Periods
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+
+def wallet_span_months(periods: list[date]) -> int:
+    """Length in months of a wallet period, from the distinct survey dates.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> wallet_span_months([date(2023, 1, 1), date(2024, 1, 1)])
+    12
+    >>> wallet_span_months([date(2024, 1, 1), date(2024, 4, 1), date(2024, 7, 1)])
+    3
+    """
+    ordered = sorted(set(periods))
+    if len(ordered) < 2:
+        return 12
+    gap = min((b - a).days for a, b in zip(ordered, ordered[1:], strict=False))
+    if gap >= 360:
+        return 12
+    if gap >= 88:
+        return 3
+    return 1
+
+
+def _overlaps(wallet_periods: list[date], periods: Periods) -> pd.DataFrame:
+    """Each (wallet period, reporting period) overlap with its share of the wallet period."""
+    months = wallet_span_months(wallet_periods)
+    rows = []
+    for first in sorted(set(wallet_periods)):
+        last = (pd.Timestamp(first) + pd.DateOffset(months=months)).date()
+        for k, (start, end) in enumerate(zip(periods.starts, periods.ends, strict=True)):
+            lo, hi = max(first, start), min(last, end)
+            if lo < hi:
+                rows.append({"period": first, "idx": k, "overlap_start": midnight(lo),
+                             "overlap_end": midnight(hi),
+                             "fraction": (hi - lo).days / (last - first).days})
+    columns = ["period", "idx", "overlap_start", "overlap_end", "fraction"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def wallet_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
+    """Tally parts ``wallet_revenue`` and ``wallet_spend`` (empty without a wallet table)."""
+    empty = ibis.memtable(pd.DataFrame({"idx": pd.Series([], dtype="int64"),
+                                        "weight": pd.Series([], dtype="float64")}))
+    if not ws.has_table("wallet"):
+        return {"wallet_revenue": empty, "wallet_spend": empty}
+    wallet = ws.table("wallet")
+    dates = [pd.Timestamp(d).date() for d in wallet.period.as_table().distinct()
+             .to_pandas()["period"]]
+    overlaps = _overlaps(dates, periods)
+    if overlaps.empty:
+        return {"wallet_revenue": empty, "wallet_spend": empty}
+    overlaps["period"] = pd.to_datetime(overlaps["period"]).dt.date
+    spans = ibis.memtable(overlaps)
+    rows = wallet.inner_join(spans, "period")
+    rows = rows.select("customer_id", "idx", "overlap_start", "overlap_end",
+                       spend=rows.category_spend * rows.fraction)
+    orders = ws.table("orders").select("customer_id", "order_date", "amount")
+    ours = rows.inner_join(orders, "customer_id")
+    ours = ours.filter((ours.order_date >= ours.overlap_start)
+                       & (ours.order_date < ours.overlap_end))
+    return {
+        "wallet_revenue": ours.select("idx", weight=ours.amount),
+        "wallet_spend": rows.select("idx", weight=rows.spend),
+    }
