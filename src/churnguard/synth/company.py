@@ -94,7 +94,7 @@ def make_company(rng: np.random.Generator, n: int, start: np.datetime64,
     # Heterogeneous purchase rate (gamma, so BG/NBD fits) and spend level (gamma-gamma).
     rate = rng.gamma(1.4, SEGMENT_RATE[seg] / 1.4) / 365.0
     spend = rng.gamma(5.0, SEGMENT_SPEND[seg] / 5.0)
-    owner = rng.integers(0, len(reps), n)
+    owner = _assign_owners(rng, reps, signup)
     churn_at, reason = _draw_churn(rng, seg, signup, end, reps, owner)
     returns_at = _draw_winback(rng, churn_at, end)
     customers = pd.DataFrame({
@@ -116,6 +116,17 @@ def make_company(rng: np.random.Generator, n: int, start: np.datetime64,
     return Company(staff, customers, seg, signup, rate, spend, churn_at, reason, returns_at)
 
 
+def _assign_owners(rng: np.random.Generator, reps: pd.DataFrame,
+                   signup: np.ndarray) -> np.ndarray:
+    """A random rep per customer, among those still at the company at signup."""
+    left = reps["left_date"].to_numpy(dtype="datetime64[D]")
+    owner = rng.integers(0, len(reps), len(signup))
+    for _ in range(4):  # redraw for customers whose rep had already left
+        gone = ~np.isnat(left[owner]) & (left[owner] <= signup)
+        owner = np.where(gone, rng.integers(0, len(reps), len(signup)), owner)
+    return owner
+
+
 def _draw_churn(rng: np.random.Generator, seg: np.ndarray, signup: np.ndarray,
                 end: np.datetime64, reps: pd.DataFrame,
                 owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +139,7 @@ def _draw_churn(rng: np.random.Generator, seg: np.ndarray, signup: np.ndarray,
     reason = ORDINARY_REASONS[pick].astype(object)
     # An owner leaving makes some customers follow within months (the relationship left).
     left = reps["left_date"].to_numpy(dtype="datetime64[D]")[owner]
-    follows = ~np.isnat(left) & (rng.random(n) < 0.35) & (left > signup)
+    follows = ~np.isnat(left) & (rng.random(n) < 0.45) & (left > signup)
     follow_at = left + rng.integers(20, 150, n).astype("timedelta64[D]")
     takes = follows & (follow_at < churn_at)
     churn_at = np.where(takes, follow_at, churn_at)
