@@ -1,0 +1,3 @@
+"""Why customers leave: taxonomy, reasons read from text, surveys and the reason Pareto."""
+
+from __future__ import annotations

@@ -1,0 +1,440 @@
+"""Layer 1 of reading reasons: a transparent phrase lexicon per reason and language.
+
+The phrases live in ``reasons/data/lexicon_en.toml`` and ``lexicon_zh.toml`` (a workspace adds
+its own through ``keywords_en`` / ``keywords_zh`` of custom reasons). How a text is read:
+
+1. It is split into clauses at punctuation and at contrast words (*but*, 但是, 不过, 就是…);
+   reasons named after a contrast word count 1.5 times (“价格还行，就是售后跟不上”).
+2. English phrases are matched on lightly stemmed word tokens (``prices`` = ``price``,
+   ``defect*`` matches ``defective``); Chinese phrases as substrings, where phrases of one or
+   two characters must line up with jieba's word boundaries (so 贵 never fires in 贵司).
+3. A phrase that the clause denies does not count: “价格没问题”, “不是价格的问题”,
+   “price is fine”, “not about the price”, “no complaints about quality”.
+4. The reason with the largest summed weight wins (strong phrases weigh 2, others 1);
+   ``confidence = top / (sum of all reasons' weights + 1)``. No phrase at all gives
+   ``other`` with confidence 0.
+
+Examples
+--------
+>>> lex = default_lexicon()
+>>> read_text("价格没问题，就是售后太慢了", lex).reason
+'service'
+>>> read_text("The price is fine but deliveries are always late", lex).terms
+('delivery', 'late')
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from churnguard.reasons.taxonomy import Taxonomy, default_taxonomy
+
+STRONG, WEAK = 2.0, 1.0
+CONTRAST_BOOST = 1.5
+LANGS = ("auto", "zh", "en", "mixed")
+
+_CONTRAST_EN = {"but", "however", "though", "although", "whereas", "except"}
+_CONTRAST_ZH = ("但是", "但", "不过", "可是", "就是", "主要是", "而是", "关键是", "只是", "只不过")
+_CLAUSE_PUNCT = set(".,;!?:()[]{}|/\\\"，。；！？：（）、…~～")
+_ZH_SPLIT = re.compile(r"[，,。.！!？?；;：:、\n\r\t…~～()（）|/]+|\s{2,}")
+_ZH_CONTRAST = re.compile("(" + "|".join(_CONTRAST_ZH) + ")")
+EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[^\sa-z0-9]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+_PRE_EN = re.compile(
+    r"(?:\bnot (?:really |just |so much |only )?(?:about|because of|due to|related to|a|an|the)"
+    r"|\bnothing to do with|\bnothing wrong with|\bno (?:complaints?|issues?|problems?|concerns?)"
+    r" (?:about|with|on|regarding)|\bnever had (?:any |an? )?(?:issues?|problems?) with"
+    r"|\b(?:isn't|wasn't|aren't|weren't) (?:about|because of|the|a|an))"
+    r"(?: (?:the|your|our|its|their|any))?$"
+)
+_POSITIVE_EN = (r"(?:fine|ok|okay|good|great|reasonable|fair|competitive|acceptable|decent|solid|"
+                r"excellent|alright|not the (?:issue|problem|reason)|not an issue|not a problem|"
+                r"never (?:the|an?) (?:issue|problem))")
+_POST_EN = re.compile(
+    r"^(?:itself |themselves |wise )?(?:(?:is|was|are|were|has been|have been|seems|seemed|"
+    r"remains|looks)(?: (?:totally|perfectly|absolutely|always|still|quite|pretty|really|very|"
+    r"actually|also|all|generally|more than))* " + _POSITIVE_EN + r"\b"
+    r"|(?:isn't|wasn't|aren't|weren't) (?:the|an?|really (?:the|an?)) (?:issue|problem|reason|"
+    r"concern)\b|(?:fine|ok|okay|no problem|no issue)\b)"
+)
+_PRE_ZH = re.compile(r"(?:不是|并非|不在于|并不是|倒不是|也不是|不是因为)(?:因为|由于|嫌|说)?"
+                     r"(?:你们|贵司|贵公司|产品)?(?:的)?$")
+_POST_ZH = re.compile(
+    r"^(?:的问题|方面|本身|这块|这方面|上)?(?:倒|也|都|还|其实|确实|一直|本身|方面|是)*"
+    r"(?:没问题|没毛病|没什么问题|没啥问题|没得说|还行|还可以|可以接受|不错|挺好|很好|合理|公道|"
+    r"还好|满意|不高|不贵|ok|无所谓|其次|过得去|也行)"
+)
+_UNRELATED_ZH = re.compile(r"^[^，。]{0,6}(?:无关|没关系|没有关系)")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One lexicon phrase: its reason, text, weight and match form."""
+
+    reason: str
+    text: str
+    weight: float
+    tokens: tuple[str, ...] = ()  # English: stemmed tokens; last may end with "*"
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """Phrases per language plus whole-text answers (``无``, ``n/a``) meaning ``other``."""
+
+    version: str
+    english: tuple[Phrase, ...]
+    chinese: tuple[Phrase, ...]
+    whole: dict[str, str]
+
+    def chinese_words(self) -> tuple[str, ...]:
+        """The distinct Chinese phrases, longest first (jieba learns them as words)."""
+        return tuple(sorted(dict.fromkeys(p.text for p in self.chinese), key=len, reverse=True))
+
+    def phrases(self, reason: str) -> list[str]:
+        """All phrases of ``reason`` (English then Chinese)."""
+        return [p.text for p in self.english + self.chinese if p.reason == reason]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The lexicon's reading of one text."""
+
+    reason: str
+    confidence: float
+    terms: tuple[str, ...]
+    lang: str
+    scores: dict[str, float]
+
+
+def stem(word: str) -> str:
+    """A light English stemmer shared by texts and phrases.
+
+    Examples
+    --------
+    >>> [stem(w) for w in ("prices", "priced", "pricing", "shipped", "deliveries")]
+    ['pric', 'pric', 'pric', 'ship', 'delivery']
+    """
+    w = word.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 5 and w.endswith("ing"):
+        w = _undouble(w[:-3])
+    elif len(w) > 4 and w.endswith("ed"):
+        w = _undouble(w[:-2])
+    elif len(w) > 4 and w.endswith("es"):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _undouble(w: str) -> str:
+    if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "aeioulsz":
+        return w[:-1]
+    return w
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, straight apostrophes."""
+    return unicodedata.normalize("NFKC", str(text)).lower().replace("\u2019", "'")
+
+
+def detect_language(text: str) -> str:
+    """``zh``, ``en``, ``mixed`` or ``unknown`` (no letters at all).
+
+    Chinese characters and Latin words are counted; a Chinese text with one or two English
+    words (ROI, KPI) is still ``zh``, three or more make it ``mixed``.
+
+    Examples
+    --------
+    >>> detect_language("太贵了"), detect_language("too expensive")
+    ('zh', 'en')
+    >>> detect_language("对手给了 full package，我们就 switch 过去了")
+    'mixed'
+    """
+    chinese = len(CJK.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    if chinese == 0:
+        return "en" if latin else "unknown"
+    return "zh" if latin <= 2 else "mixed"
+
+
+# -- loading -------------------------------------------------------------------------------
+def _read_data(name: str) -> dict[str, Any]:
+    path = resources.files("churnguard.reasons").joinpath(f"data/{name}")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _english_phrase(reason: str, text: str, weight: float) -> Phrase:
+    raw = EN_TOKEN.findall(normalise(text).rstrip("*"))
+    tokens = [stem(t) for t in raw]
+    if text.endswith("*"):
+        tokens[-1] = min(raw[-1], stem(raw[-1]), key=len) + "*"
+    return Phrase(reason, text.rstrip("*"), weight, tuple(tokens))
+
+
+def build_lexicon(taxonomy: Taxonomy | None = None) -> Lexicon:
+    """The built-in phrases plus the keywords of ``taxonomy``'s workspace reasons.
+
+    Examples
+    --------
+    >>> from churnguard.reasons.taxonomy import taxonomy_from_settings
+    >>> tax = taxonomy_from_settings({"custom": {"packaging": {"name_en": "Packaging",
+    ...     "name_zh": "包装", "keywords_zh": ["包装"]}}})
+    >>> read_text("包装太简陋", build_lexicon(tax)).reason
+    'packaging'
+    """
+    taxonomy = taxonomy or default_taxonomy()
+    english: list[Phrase] = []
+    chinese: list[Phrase] = []
+    whole: dict[str, str] = {}
+    for lang, target in (("en", english), ("zh", chinese)):
+        data = _read_data(f"lexicon_{lang}.toml")
+        for reason, words in data.pop("_whole", {}).items():
+            whole.update({normalise(w): reason for w in words})
+        for reason, groups in data.items():
+            for key, weight in (("strong", STRONG), ("terms", WEAK)):
+                for text in groups.get(key, []):
+                    target.append(_make(lang, reason, text, weight))
+    for reason in taxonomy:
+        english += [_make("en", reason.code, t, STRONG) for t in reason.keywords_en]
+        chinese += [_make("zh", reason.code, t, STRONG) for t in reason.keywords_zh]
+    return Lexicon(taxonomy.version, tuple(english), tuple(chinese), whole)
+
+
+def _make(lang: str, reason: str, text: str, weight: float) -> Phrase:
+    if lang == "en":
+        return _english_phrase(reason, text, weight)
+    return Phrase(reason, normalise(text), weight)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The built-in lexicon (cached)."""
+    return build_lexicon()
+
+
+# -- matching ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Hit:
+    phrase: Phrase
+    position: int
+    boost: float
+
+
+class _Matcher:
+    """Compiled form of a lexicon (built once per lexicon)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.by_first: dict[str, list[Phrase]] = {}
+        self.wild_first: list[Phrase] = []
+        for phrase in lexicon.english:
+            if len(phrase.tokens) == 1 and phrase.tokens[0].endswith("*"):
+                self.wild_first.append(phrase)
+            elif phrase.tokens:
+                self.by_first.setdefault(phrase.tokens[0], []).append(phrase)
+        for group in self.by_first.values():
+            group.sort(key=lambda p: -len(p.tokens))
+        self.vocabulary = {t for p in lexicon.english for t in p.tokens if not t.endswith("*")}
+        self.typos: dict[str, str] = {}
+        self.chinese = {p.text: p for p in lexicon.chinese}
+        ordered = lexicon.chinese_words()
+        self.zh_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.tokenizer = jieba_tokenizer(tuple(ordered))
+
+    # English ------------------------------------------------------------------------
+    def english(self, text: str) -> list[_Hit]:
+        raw = EN_TOKEN.findall(text)
+        hits: list[_Hit] = []
+        for clause, boost in _english_clauses(raw):
+            stems = [self._spell(stem(t)) for t in clause]
+            i = 0
+            while i < len(clause):
+                phrase = self._english_at(clause, stems, i)
+                if phrase is None:
+                    i += 1
+                    continue
+                end = i + len(phrase.tokens)
+                before = " ".join(clause[max(0, i - 7):i])
+                after = " ".join(clause[end:end + 7])
+                if not (_PRE_EN.search(before) or _POST_EN.match(after)):
+                    hits.append(_Hit(phrase, len(hits), boost))
+                i = end
+        return hits
+
+    def _spell(self, word: str) -> str:
+        """Map a misspelt word onto a lexicon word of 5+ letters one edit away (a letter
+        changed, swapped or left out; never a letter added, so ``contract`` stays itself)."""
+        if len(word) < 5 or word in self.vocabulary or not word.isalpha():
+            return word
+        if word not in self.typos:
+            close = [v for v in self.vocabulary if len(v) >= 5 and 0 <= len(v) - len(word) <= 1
+                     and v[0] == word[0] and _one_edit(word, v)]
+            self.typos[word] = close[0] if len(close) == 1 else word
+        return self.typos[word]
+
+    def _english_at(self, raw: list[str], stems: list[str], i: int) -> Phrase | None:
+        for phrase in self.by_first.get(stems[i], []):
+            if _tokens_match(phrase.tokens, raw, stems, i):
+                return phrase
+        for phrase in self.wild_first:
+            if raw[i].startswith(phrase.tokens[0][:-1]):
+                return phrase
+        return None
+
+    # Chinese ------------------------------------------------------------------------
+    def chinese_hits(self, text: str) -> list[_Hit]:
+        if self.zh_pattern is None or not CJK.search(text):
+            return []
+        hits: list[_Hit] = []
+        for clause, boost in _chinese_clauses(text):
+            bounds = self._boundaries(clause)
+            for m in self.zh_pattern.finditer(clause):
+                phrase = self.chinese[m.group(0)]
+                if len(phrase.text) <= 2 and not {m.start(), m.end()} <= bounds:
+                    continue
+                before, after = clause[:m.start()], clause[m.end():]
+                if _PRE_ZH.search(before) or _POST_ZH.match(after) or _UNRELATED_ZH.match(after):
+                    continue
+                hits.append(_Hit(phrase, len(hits), boost))
+        return hits
+
+    def _boundaries(self, clause: str) -> set[int]:
+        bounds, position = {0}, 0
+        for word in self.tokenizer.lcut(clause, HMM=True):
+            position += len(word)
+            bounds.add(position)
+        return bounds
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one substitution, insertion, deletion or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+def _tokens_match(tokens: tuple[str, ...], raw: list[str], stems: list[str], i: int) -> bool:
+    if i + len(tokens) > len(raw):
+        return False
+    for k, token in enumerate(tokens):
+        if token.endswith("*"):
+            if not raw[i + k].startswith(token[:-1]):
+                return False
+        elif stems[i + k] != token:
+            return False
+    return True
+
+
+def _english_clauses(tokens: list[str]) -> list[tuple[list[str], float]]:
+    clauses: list[tuple[list[str], float]] = []
+    current: list[str] = []
+    boost = 1.0
+    for token in tokens:
+        if token in _CLAUSE_PUNCT or token in _CONTRAST_EN:
+            if current:
+                clauses.append((current, boost))
+            current = []
+            boost = CONTRAST_BOOST if token in _CONTRAST_EN else 1.0
+        else:
+            current.append(token)
+    if current:
+        clauses.append((current, boost))
+    return clauses
+
+
+def _chinese_clauses(text: str) -> list[tuple[str, float]]:
+    clauses = []
+    for piece in _ZH_SPLIT.split(text):
+        parts = _ZH_CONTRAST.split(piece)
+        boost = 1.0
+        for part in parts:
+            if part in _CONTRAST_ZH:
+                boost = CONTRAST_BOOST
+            elif part.strip():
+                clauses.append((part.strip(), boost))
+    return clauses
+
+
+@lru_cache(maxsize=4)
+def jieba_tokenizer(words: tuple[str, ...]) -> Any:
+    """A private jieba tokenizer (the global one is left alone), initialised quietly."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in words:
+        if len(word) >= 2 and CJK.search(word):
+            tokenizer.add_word(word)
+    return tokenizer
+
+
+@lru_cache(maxsize=8)
+def _matcher(lexicon: Lexicon) -> _Matcher:
+    return _Matcher(lexicon)
+
+
+# -- reading -------------------------------------------------------------------------------
+def read_text(text: str | None, lexicon: Lexicon | None = None, *, lang: str = "auto",
+              order: tuple[str, ...] | None = None) -> Reading:
+    """Read one text with the lexicon (see the module notes for the rules).
+
+    Examples
+    --------
+    >>> r = read_text("说好的返利一直没给")
+    >>> r.reason, r.terms
+    ('broken_promise', ('说好的', '返利', '一直没给'))
+    """
+    return _read_cached(text or "", lexicon or default_lexicon(), lang,
+                        order or default_taxonomy().codes)
+
+
+@lru_cache(maxsize=65_536)
+def _read_cached(text: str, lexicon: Lexicon, lang: str, order: tuple[str, ...]) -> Reading:
+    clean = normalise(text)
+    detected = detect_language(clean) if lang == "auto" else lang
+    if clean.strip() in lexicon.whole:
+        return Reading(lexicon.whole[clean.strip()], 1.0, (clean.strip(),), detected, {})
+    matcher = _matcher(lexicon)
+    hits: list[_Hit] = []
+    if detected != "zh" or _LATIN_WORD.search(clean):
+        hits += matcher.english(clean)
+    if detected != "en":
+        hits += matcher.chinese_hits(clean)
+    return _decide(hits, detected, order)
+
+
+def _decide(hits: list[_Hit], lang: str, order: tuple[str, ...]) -> Reading:
+    if not hits:
+        return Reading("other", 0.0, (), lang, {})
+    scores: dict[str, float] = {}
+    strongest: dict[str, float] = {}
+    for hit in hits:
+        weight = hit.phrase.weight * hit.boost
+        scores[hit.phrase.reason] = scores.get(hit.phrase.reason, 0.0) + weight
+        strongest[hit.phrase.reason] = max(strongest.get(hit.phrase.reason, 0.0), weight)
+    rank = {code: i for i, code in enumerate(order)}
+    best = max(scores, key=lambda r: (scores[r], strongest[r], -rank.get(r, len(rank))))
+    terms = tuple(dict.fromkeys(h.phrase.text for h in hits if h.phrase.reason == best))
+    confidence = scores[best] / (sum(scores.values()) + 1.0)
+    return Reading(best, round(confidence, 4), terms, lang, scores)
