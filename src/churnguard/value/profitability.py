@@ -24,9 +24,10 @@ def _revenue(source: Any, first: date, last: date) -> ibis.Table:
     orders = orders.filter(stamp >= ibis.timestamp(datetime.combine(first, datetime.min.time())),
                            stamp < ibis.timestamp(datetime.combine(last, datetime.min.time())))
     goods = orders.cost.cast("float64").fill_null(0.0) if "cost" in orders.columns \
-        else ibis.literal(0.0)
+        else ibis.literal(0.0, type="float64")
+    orders = orders.mutate(goods=goods)
     return orders.group_by("customer_id").aggregate(
-        revenue=orders.amount.cast("float64").sum(), cost_of_goods=goods.sum())
+        revenue=orders.amount.cast("float64").sum(), cost_of_goods=orders.goods.sum())
 
 
 def profitability_table(source: Any, start: DateLike, end: DateLike) -> ibis.Table:

@@ -61,18 +61,20 @@ def _clv_values(source: Any, as_of: date, months: int) -> ibis.Table:
 def tier_table(values: ibis.Table, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> ibis.Table:
     """Assign tiers to a table of ``customer_id, value`` in the engine.
 
-    Customers are ranked by value (ties by ``customer_id``); the top ``cutoffs[0]`` share of
-    customers is core, up to ``cutoffs[1]`` growth, up to ``cutoffs[2]`` maintain, the rest
-    low. A customer with value ≤ 0 is always low.
+    Customers are ranked by value (ties by ``customer_id``). A customer is core when the share
+    of customers ranked above her is below ``cutoffs[0]`` (so the top customer is always core),
+    growth below ``cutoffs[1]``, maintain below ``cutoffs[2]``, else low. A customer with
+    value ≤ 0 is always low.
     """
     core, growth, maintain = _check_cutoffs(cutoffs)
     order = [ibis.desc(values.value), values.customer_id]
     ranked = values.mutate(value_rank=ibis.row_number().over(order_by=order) + 1,
                            customers=values.customer_id.count().over(ibis.window()))
     share = ranked.value_rank.cast("float64") / ranked.customers
+    above = (ranked.value_rank - 1).cast("float64") / ranked.customers
     bounds = ((core, 0), (growth, 1), (maintain, 2))
-    names = [(share <= bound, TIERS[i][0]) for bound, i in bounds]
-    labels = [(share <= bound, TIERS[i][1]) for bound, i in bounds]
+    names = [(above < bound, TIERS[i][0]) for bound, i in bounds]
+    labels = [(above < bound, TIERS[i][1]) for bound, i in bounds]
     positive = ranked.value > 0
     return ranked.select(
         "customer_id", "value", "value_rank", customer_share=share,

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from churnguard.errors import NotFittedError
+from churnguard.value import ParetoNBD
+
+# The values PyMC-Marketing's tests pin for the CDNOW calibration summary.
+PINNED = {"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562}
+
+
+def test_reproduces_pinned_parameters(cdnow_summary):
+    model = ParetoNBD().fit(cdnow_summary)
+    for name, value in PINNED.items():
+        assert model.params_[name] == pytest.approx(value, rel=0.01), name
+    # Fader, Hardie & Lee (2005) report LL = -9595.0 for Pareto/NBD on this sample.
+    assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.1)
+    assert set(model.summary()["std_error"].round(6) > 0) == {True}
+
+
+def test_predictions_are_sensible(cdnow_summary):
+    model = ParetoNBD().fit(cdnow_summary)
+    rows = pd.DataFrame({"frequency": [0.0, 5.0, 5.0], "recency": [0.0, 38.0, 5.0],
+                         "T": [38.0, 38.0, 38.0]})
+    alive = model.p_alive(rows).to_numpy()
+    assert 0 < alive[2] < alive[0] < alive[1] <= 1  # gone quiet long ago is least alive
+    purchases = model.predict_purchases(52, rows).to_numpy()
+    assert purchases[1] > purchases[0] > 0
+    curve = model.expected_purchases_curve([0, 39])
+    assert curve["expected_purchases"].tolist()[0] == 0
+
+
+def test_unfitted_pareto_raises():
+    with pytest.raises(NotFittedError, match="ParetoNBD"):
+        ParetoNBD().predict_purchases(10)
