@@ -79,3 +79,25 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def record(session: Session, entity: str, changes: list[tuple[str, dict | None, dict | None]],
+           *, action: str) -> None:
+    """Write audit entries for changes made with bulk statements (which bypass the ORM hook).
+
+    ``changes`` holds ``(entity_id, before, after)`` tuples; the actor is the session's.
+    """
+    if not changes:
+        return
+    actor = session.info.get("actor_id")
+    now = utcnow()
+    rows = [{"action": action, "entity": entity, "entity_id": str(key), "actor_id": actor,
+             "at": now, "before": _plain_dict(before), "after": _plain_dict(after)}
+            for key, before, after in changes]
+    session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def _plain_dict(values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    return {k: _plain(v) for k, v in values.items()}

@@ -1,0 +1,152 @@
+"""Playbook rules (``[playbooks]`` in the toml) that turn risk scores into tasks for owners.
+
+Each rule names conditions on a customer and the task to create::
+
+    [playbooks.core_high_risk]
+    tier = "core"              # or a list; also: risk_band, segment, is_core
+    p_churn_min = 0.5          # also: p_churn_max, profit_at_risk_min, clv_min
+    task = "call"              # a task kind
+    due_days = 2
+    title = "Call {name}: churn risk {p_churn:.0%}"
+    cooldown_days = 30         # no new task from this rule within 30 days of the last one
+
+A rule creates at most one task per customer and score date (the ``source_key``), never while
+the customer has an open task from the same rule, and not within ``cooldown_days`` of the last one,
+so running sync again creates nothing new.
+
+Examples
+--------
+>>> rules = parse_playbooks({"vip": {"tier": "core", "p_churn_min": 0.5, "due_days": 2}})
+>>> rules[0].name, rules[0].task, rules[0].due_days
+('vip', 'call', 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from churnguard.errors import ConfigError
+from churnguard.workflow import audit
+from churnguard.workflow.models import Customer, Task, utcnow
+from churnguard.workflow.models.tasks import TASK_KINDS
+from churnguard.workflow.services.frames import read_frame, records
+
+DEFAULT_PLAYBOOKS: dict[str, dict[str, Any]] = {
+    "core_high_risk": {"is_core": True, "p_churn_min": 0.5, "task": "call", "due_days": 2,
+                       "title": "Call core customer {name}: churn risk {p_churn:.0%}"},
+    "high_risk": {"risk_band": "high", "task": "call", "due_days": 7,
+                  "title": "Call {name}: churn risk {p_churn:.0%}"},
+}
+_MATCH_KEYS = ("tier", "risk_band", "segment", "is_core")
+_RANGE_KEYS = {"p_churn_min": ("p_churn", ">="), "p_churn_max": ("p_churn", "<"),
+               "profit_at_risk_min": ("profit_at_risk", ">="), "clv_min": ("clv", ">=")}
+_TASK_KEYS = ("task", "due_days", "title", "cooldown_days")
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """One rule: conditions (``match`` values, ``ranges``) and the task to create."""
+
+    name: str
+    match: dict[str, Any] = field(default_factory=dict)
+    ranges: dict[str, float] = field(default_factory=dict)
+    task: str = "call"
+    due_days: int = 7
+    title: str = "Contact {name}"
+    cooldown_days: int = 30
+
+
+def parse_playbooks(section: dict[str, Any]) -> list[Playbook]:
+    """Rules from the ``[playbooks]`` section (the defaults when it is empty)."""
+    rules = []
+    for name, spec in (section or DEFAULT_PLAYBOOKS).items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"[playbooks.{name}] must be a table of conditions, got {spec!r}.")
+        unknown = set(spec) - set(_MATCH_KEYS) - set(_RANGE_KEYS) - set(_TASK_KEYS)
+        if unknown:
+            raise ConfigError(f"[playbooks.{name}] has unknown key(s) "
+                              f"{', '.join(sorted(unknown))}; conditions are "
+                              f"{', '.join((*_MATCH_KEYS, *_RANGE_KEYS))}.")
+        kind = spec.get("task", "call")
+        if kind not in TASK_KINDS:
+            raise ConfigError(f"[playbooks.{name}] task {kind!r} is not one of "
+                              f"{', '.join(TASK_KINDS)}.")
+        rules.append(Playbook(
+            name=name, match={k: spec[k] for k in _MATCH_KEYS if k in spec},
+            ranges={k: float(spec[k]) for k in _RANGE_KEYS if k in spec}, task=kind,
+            due_days=int(spec.get("due_days", 7)), title=str(spec.get("title", "Contact {name}")),
+            cooldown_days=int(spec.get("cooldown_days", 30))))
+    return rules
+
+
+def matching(customers: pd.DataFrame, rule: Playbook) -> pd.DataFrame:
+    """The customers (rows of the app's customer frame) a rule selects, vectorised."""
+    mask = pd.Series(True, index=customers.index)
+    for key, wanted in rule.match.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        mask &= customers[key].isin(values)
+    for key, bound in rule.ranges.items():
+        column, op = _RANGE_KEYS[key]
+        values = pd.to_numeric(customers[column], errors="coerce")
+        mask &= (values >= bound) if op == ">=" else (values < bound)
+    return customers[mask.fillna(False)]
+
+
+def run_playbooks(session: Session, rules: list[Playbook], *, today: date) -> int:
+    """Create the tasks the rules call for; returns how many were created."""
+    customers = read_frame(session, select(
+        Customer.id, Customer.name, Customer.owner_id, Customer.tier, Customer.is_core,
+        Customer.risk_band, Customer.segment, Customer.p_churn, Customer.profit_at_risk,
+        Customer.clv, Customer.scored_as_of).where(Customer.status == "active"))
+    created = 0
+    for rule in rules:
+        chosen = matching(customers, rule)
+        chosen = chosen[~chosen["id"].isin(_blocked(session, rule, today))]
+        if chosen.empty:
+            continue
+        keys = "playbook:" + rule.name + ":" + chosen["id"] + ":" + chosen["scored_as_of"].astype(
+            str)
+        tasks = pd.DataFrame({
+            "customer_id": chosen["id"], "owner_id": chosen["owner_id"], "kind": rule.task,
+            "title": [_title(rule.title, row) for row in chosen.to_dict("records")],
+            "due_date": today + timedelta(days=rule.due_days), "status": "open",
+            "signal": f"playbook:{rule.name}", "source_key": keys, "created_at": utcnow(),
+            "version": 1})
+        existing = set(session.scalars(select(Task.source_key).where(
+            Task.source_key.in_(keys.tolist()))))
+        tasks = tasks[~tasks["source_key"].isin(existing)]
+        rows = records(tasks)
+        if rows:
+            ids = session.execute(insert(Task).returning(Task.id), rows).scalars().all()
+            audit.record(session, "tasks", [(i, None, r) for i, r in zip(ids, rows,
+                                                                         strict=True)],
+                         action="insert")
+        created += len(rows)
+    return created
+
+
+def _blocked(session: Session, rule: Playbook, today: date) -> set[str]:
+    """Customers with an open task from ``rule`` or one created within its cooldown."""
+    # a task made on day d is due on d + due_days: "made within the cooldown" in due dates
+    due_since = today - timedelta(days=rule.cooldown_days) + timedelta(days=rule.due_days)
+    signal = f"playbook:{rule.name}"
+    open_ = select(Task.customer_id).where(Task.signal == signal, Task.status == "open")
+    recent = select(Task.customer_id).where(Task.signal == signal, Task.due_date > due_since)
+    return set(session.scalars(open_)) | set(session.scalars(recent))
+
+
+def _title(template: str, row: dict[str, Any]) -> str:
+    values = {k: (v if v is not None and v == v else "") for k, v in row.items()}
+    values["name"] = values.get("name") or row["id"]
+    values["p_churn"] = float(row["p_churn"]) if row.get("p_churn") == row.get("p_churn") \
+        and row.get("p_churn") is not None else 0.0
+    try:
+        return template.format(**values)
+    except (KeyError, ValueError, IndexError):
+        return template
