@@ -1,0 +1,5 @@
+"""``python -m churnguard`` runs the CLI."""
+
+from churnguard.cli import main
+
+main()
