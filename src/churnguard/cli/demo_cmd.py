@@ -38,8 +38,9 @@ def _fresh_workspace(folder: Path) -> Workspace:
 
 
 def demo(
-    workspace: Annotated[Path, typer.Option("--workspace", "-w",
-                                            help="Folder to (re)create.")] = Path("churnguard-demo"),
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="Folder to (re)create.")
+    ] = Path("churnguard-demo"),
     customers: Annotated[int, typer.Option(help="Customers in the synthetic company.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
@@ -71,6 +72,7 @@ def demo(
     ws.close()
     shown = kpis[list(SUMMARY_COLUMNS)].tail(12).rename(columns=SUMMARY_COLUMNS)
     shown["month"] = pd.to_datetime(shown["month"]).dt.strftime("%Y-%m")
+    shown["revenue"] = shown["revenue"].round().astype("int64")
     console.print(rich_table(shown, title="Last 12 months",
                              percent=("churn rate", "revenue churn")))
     console.print(f"report: [bold]{report}[/bold]")

@@ -98,7 +98,8 @@ def render_html(title: str, sections: list[Section], *, subtitle: str = "") -> s
             parts.append(f"<div id='{chart.id}' class='chart' style='height:{chart.height}px'>"
                          + ("" if script else "<p class='notice'>Chart needs ECharts: run "
                             "<code>make</code> to fetch it.</p>") + "</div>")
-            option = json.dumps(chart.option, ensure_ascii=False, default=_json_default)
+            option = json.dumps({"animation": False, **chart.option}, ensure_ascii=False,
+                                default=_json_default)
             init.append(f"echarts.init(document.getElementById('{chart.id}')).setOption({option});")
         for caption, frame in section.tables:
             if caption:

@@ -92,7 +92,7 @@ def make_company(rng: np.random.Generator, n: int, start: np.datetime64,
                       (days * np.sqrt(rng.random(n))).astype(int).clip(0, days - 45))
     signup = start + offset.astype("timedelta64[D]")
     # Heterogeneous purchase rate (gamma, so BG/NBD fits) and spend level (gamma-gamma).
-    rate = rng.gamma(1.4, SEGMENT_RATE[seg] / 1.4) / 365.0
+    rate = rng.gamma(2.0, SEGMENT_RATE[seg] / 2.0) / 365.0
     spend = rng.gamma(5.0, SEGMENT_SPEND[seg] / 5.0)
     owner = _assign_owners(rng, reps, signup)
     churn_at, reason = _draw_churn(rng, seg, signup, end, reps, owner)
