@@ -1,0 +1,179 @@
+"""ECharts options for the review's charts, labelled in Chinese or English.
+
+Each function takes a panel's long table (see :mod:`churnguard.report.panels`) and a language and
+returns an ECharts option dictionary; the dashboard passes it to ``echarts.init(...).setOption``
+and the monthly report embeds it the same way.
+
+Examples
+--------
+>>> import pandas as pd
+>>> k = pd.DataFrame({"period_start": pd.to_datetime(["2024-05-01", "2024-06-01"]),
+...                   "retention_rate": [0.9, 0.8], "revenue_churn_rate": [0.05, 0.1],
+...                   "churn_rate": [0.1, 0.2]})
+>>> trend_option(k, "en")["xAxis"]["data"]
+['2024-05', '2024-06']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from churnguard.web.i18n import translate
+
+PALETTE = ["#1f6feb", "#d9480f", "#2f9e44", "#7048e8", "#e8590c", "#0c8599", "#c2255c",
+           "#5c940d", "#495057"]
+
+
+def _months(frame: pd.DataFrame) -> list[str]:
+    return [pd.Timestamp(v).strftime("%Y-%m") for v in frame["period_start"]]
+
+
+def _values(series: pd.Series, digits: int = 4) -> list[float | None]:
+    return [None if pd.isna(v) else round(float(v), digits) for v in series]
+
+
+def _base(lang: str) -> dict[str, Any]:
+    return {"color": PALETTE, "tooltip": {"trigger": "axis"},
+            "grid": {"left": 56, "right": 24, "top": 40, "bottom": 40, "containLabel": True},
+            "legend": {"top": 0}, "animation": False,
+            "textStyle": {"fontFamily": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"}}
+
+
+def trend_option(kpis: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Retention rate and revenue churn rate per month (two lines, percent axis)."""
+    option = _base(lang)
+    option.update({
+        "xAxis": {"type": "category", "data": _months(kpis)},
+        "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}"}, "scale": True},
+        "series": [
+            {"name": translate("kpi.retention_rate", lang), "type": "line", "smooth": True,
+             "data": _values(kpis["retention_rate"])},
+            {"name": translate("kpi.revenue_churn_rate", lang), "type": "line", "smooth": True,
+             "data": _values(kpis["revenue_churn_rate"])},
+        ],
+    })
+    return option
+
+
+def logo_vs_revenue_option(kpis: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Customer (logo) churn rate beside revenue churn rate per month (bars)."""
+    option = _base(lang)
+    option.update({
+        "xAxis": {"type": "category", "data": _months(kpis)},
+        "yAxis": {"type": "value"},
+        "series": [
+            {"name": translate("kpi.churn_rate", lang), "type": "bar",
+             "data": _values(kpis["churn_rate"])},
+            {"name": translate("kpi.revenue_churn_rate", lang), "type": "bar",
+             "data": _values(kpis["revenue_churn_rate"])},
+        ],
+    })
+    return option
+
+
+def cohort_option(cohort: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """The cohort triangle as a heatmap: cohorts down, months since first order across."""
+    cohorts = sorted(cohort["cohort"].unique())
+    ages = list(range(int(cohort["age"].max()) + 1)) if not cohort.empty else []
+    row = {c: i for i, c in enumerate(cohorts)}
+    data = [[int(a), row[c], round(float(v), 3)]
+            for c, a, v in cohort[["cohort", "age", "value"]].itertuples(index=False)]
+    return {
+        "tooltip": {"position": "top"}, "animation": False,
+        "grid": {"left": 70, "right": 20, "top": 20, "bottom": 70},
+        "xAxis": {"type": "category", "data": [str(a) for a in ages], "splitArea": {"show": True},
+                  "name": translate("dash.cohort_axis", lang), "nameLocation": "middle",
+                  "nameGap": 28},
+        "yAxis": {"type": "category", "data": cohorts, "inverse": True,
+                  "splitArea": {"show": True}},
+        "visualMap": {"min": 0, "max": 1, "calculable": True, "orient": "horizontal",
+                      "left": "center", "bottom": 0, "itemHeight": 120,
+                      "inRange": {"color": ["#fff5f0", "#fb6a4a", "#1f6feb"]}},
+        "series": [{"name": translate("dash.cohort", lang), "type": "heatmap", "data": data,
+                    "label": {"show": len(ages) <= 13, "fontSize": 9}}],
+    }
+
+
+def sankey_option(migration: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Tier migration as a Sankey diagram (start tiers on the left, end tiers on the right)."""
+    start = [f"{s} ›" for s in migration["source"]]
+    end = [f"› {t}" for t in migration["target"]]
+    nodes = [{"name": n} for n in dict.fromkeys(start + end)]
+    links = [{"source": s, "target": t, "value": int(v)}
+             for s, t, v in zip(start, end, migration["customers"], strict=True)]
+    return {"tooltip": {"trigger": "item"}, "animation": False, "color": PALETTE,
+            "series": [{"type": "sankey", "data": nodes, "links": links,
+                        "emphasis": {"focus": "adjacency"},
+                        "lineStyle": {"color": "gradient", "curveness": 0.5}}]}
+
+
+def pareto_option(pareto: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Churned customers per reason (bars) with the cumulative share (line, right axis)."""
+    option = _base(lang)
+    labels = [reason_label(r, lang) for r in pareto["reason"]]
+    option.update({
+        "xAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0, "rotate": 30}},
+        "yAxis": [{"type": "value", "name": translate("kpi.churned_customers", lang)},
+                  {"type": "value", "min": 0, "max": 1,
+                   "name": translate("dash.cumulative", lang)}],
+        "series": [
+            {"name": translate("kpi.churned_customers", lang), "type": "bar",
+             "data": _values(pareto["customers"], 0)},
+            {"name": translate("dash.cumulative", lang), "type": "line", "yAxisIndex": 1,
+             "data": _values(pareto["cumulative_share"], 3)},
+        ],
+    })
+    return option
+
+
+def survival_option(survival: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Kaplan-Meier curves, one step line per segment."""
+    option = _base(lang)
+    series = [{"name": group, "type": "line", "step": "end", "showSymbol": False,
+               "data": [[round(float(t), 1), round(float(s), 4)]
+                        for t, s in part[["t", "survival"]].itertuples(index=False)]}
+              for group, part in survival.groupby("group", sort=True)]
+    option.update({
+        "xAxis": {"type": "value", "name": translate("dash.survival_axis", lang),
+                  "nameLocation": "middle", "nameGap": 26},
+        "yAxis": {"type": "value", "min": 0, "max": 1,
+                  "name": translate("dash.survival_value", lang)},
+        "series": series,
+    })
+    return option
+
+
+def risk_by_tier_option(risk: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Share of customers at risk per value tier (bars)."""
+    option = _base(lang)
+    option.update({
+        "xAxis": {"type": "category", "data": [tier_label(t, lang) for t in risk["tier"]]},
+        "yAxis": {"type": "value", "min": 0, "max": 1},
+        "series": [{"name": translate("dash.at_risk_share", lang), "type": "bar",
+                    "data": _values(risk["share"], 3)}],
+    })
+    return option
+
+
+def reason_label(code: str, lang: str) -> str:
+    """A churn-reason code in words (from ``churnguard.reasons`` when it is installed).
+
+    Examples
+    --------
+    >>> reason_label("no_such_code", "zh")
+    'no_such_code'
+    """
+    try:
+        from churnguard.reasons.taxonomy import default_taxonomy
+    except ImportError:
+        return code
+    return default_taxonomy().label(code, lang=lang)
+
+
+def tier_label(tier: str, lang: str) -> str:
+    """A value tier in words (``core`` → 核心客户)."""
+    key = f"tier.{tier}"
+    text = translate(key, lang)
+    return tier if text == key else text

@@ -1,0 +1,69 @@
+"""The HTML pages of the web app (Jinja2 + htmx + ECharts), in Chinese and English.
+
+``router`` holds every page route; :func:`mount_static` serves ``/static`` (the app's own CSS,
+JS and the vendored ECharts/htmx) from the package folder, so the app works offline;
+:func:`render_error` turns errors into a page for browsers.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from churnguard.web.i18n import translate
+from churnguard.web.pages import (
+    admin,
+    archive,
+    auth,
+    campaigns,
+    complaints,
+    customer,
+    dashboard,
+    worklist,
+)
+from churnguard.web.pages.common import language, render
+
+__all__ = ["mount_static", "render_error", "router"]
+
+router = APIRouter(include_in_schema=False)
+for _module in (auth, dashboard, worklist, customer, complaints, campaigns, archive, admin):
+    router.include_router(_module.router)
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve ``/static`` from ``churnguard/web/static`` (CSS, JS, vendored ECharts and htmx)."""
+    folder = resources.files("churnguard.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(folder)), name="static")
+
+
+def render_error(request: Request, status: int, detail: str, code: str) -> HTMLResponse:
+    """An error page in the user's language (the app calls this for browser requests)."""
+    messages = {403: "common.forbidden", 404: "common.not_found"}
+    message = translate(messages.get(status, "common.error"), language(request), detail=detail)
+    user = _fresh_user(request)
+    return render(request, "error.html", user, status_code=status, status=status,
+                  message=message, detail=detail, code=code)
+
+
+def _fresh_user(request: Request) -> object | None:
+    """The logged-in user re-read in a new session (the request's session is closed and its
+    objects expired when an error ends a request)."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    from sqlalchemy import inspect
+
+    from churnguard.workflow.models import User
+
+    identity = inspect(user).identity
+    if not identity:
+        return None
+    session = request.app.state.sessionmaker()
+    fresh = session.get(User, identity[0])
+    session.expunge_all()
+    session.close()
+    return fresh
+

@@ -1,0 +1,152 @@
+"""Administration: users and roles, hand-over when staff leave, data import, goals and rules."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from churnguard.errors import ChurnguardError
+from churnguard.io.schema import TABLES
+from churnguard.web.deps import DbSession
+from churnguard.web.i18n import translate
+from churnguard.web.pages.common import language, page_role, redirect, render, warehouse
+from churnguard.workflow.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from churnguard.workflow.models import ROLES, Customer, HandOver, User
+from churnguard.workflow.services import auth, scope
+from churnguard.workflow.services.tasks import create_task
+
+router = APIRouter()
+Manager = Annotated[User, page_role("manager", "admin")]
+Admin = Annotated[User, page_role("admin")]
+IMPORT_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".txt")
+
+
+def _page(request: Request, user: User, db: Any, **extra: Any) -> Response:
+    users = db.scalars(select(User).order_by(User.role, User.username)).all()
+    owned = dict(db.execute(select(Customer.owner_id, func.count())
+                            .group_by(Customer.owner_id)).all())
+    ws = request.app.state.workspace if hasattr(request.app.state, "workspace") else None
+    settings = ws.settings if ws is not None else None
+    return render(request, "admin.html", user, users=users, owned=owned, roles=ROLES,
+                  tables=[t for t in TABLES if t != "ground_truth"],
+                  manageable=[u for u in users if scope.can_manage(user, u)],
+                  rules=settings.section("rules") if settings else {},
+                  playbooks=settings.section("playbooks") if settings else {},
+                  settings_path=str(Path(ws.folder) / "churnguard.toml") if ws else "",
+                  **extra)
+
+
+@router.get("/admin")
+def admin_page(request: Request, user: Manager, db: DbSession) -> Response:
+    """Users, hand-over, import, thresholds and playbooks."""
+    return _page(request, user, db)
+
+
+@router.post("/admin/users")
+def add_user(user: Admin, db: DbSession, username: Annotated[str, Form()],
+             password: Annotated[str, Form()], role: Annotated[str, Form()] = "rep",
+             display_name: Annotated[str, Form()] = "",
+             manager_id: Annotated[str, Form()] = "") -> Response:
+    """Create a user with a role (admins only)."""
+    if role not in ROLES:
+        raise InvalidInputError(f"role {role!r} is not one of {', '.join(ROLES)}.")
+    if len(password) < 8:
+        raise InvalidInputError("a password needs at least 8 characters.")
+    created = auth.create_user(db, username.strip(), password, role=role)
+    created.display_name = display_name.strip() or None
+    created.manager_id = int(manager_id) if manager_id else None
+    return redirect("/admin#users")
+
+
+@router.post("/admin/users/{user_id}/role")
+def change_role(user_id: int, user: Admin, db: DbSession, role: Annotated[str, Form()],
+                active: Annotated[bool, Form()] = False) -> Response:
+    """Change a user's role or deactivate them (admins only)."""
+    target = db.get(User, user_id)
+    if target is None:
+        raise NotFoundError(f"user {user_id} does not exist.")
+    if role not in ROLES:
+        raise InvalidInputError(f"role {role!r} is not one of {', '.join(ROLES)}.")
+    if target.id == user.id and (role != "admin" or not active):
+        raise InvalidInputError("you cannot remove your own admin role or deactivate yourself.")
+    target.role = role
+    target.active = active
+    return redirect("/admin#users")
+
+
+def hand_over(db: Any, actor: User, source: User, target: User, *, reason: str) -> int:
+    """Move every customer of ``source`` to ``target`` with an introduction task each; returns
+    how many moved. Their customers are flagged for the risk model (hand-over risk)."""
+    if not (scope.can_manage(actor, source) and (actor.role == "admin"
+                                                 or scope.can_manage(actor, target))):
+        raise PermissionDeniedError("you can only hand over customers within your own team.")
+    if source.id == target.id:
+        raise InvalidInputError("choose a different person to take the customers over.")
+    if not target.active:
+        raise InvalidInputError(f"{target.username} is not active; choose someone who is.")
+    customers = db.scalars(select(Customer).where(Customer.owner_id == source.id)).all()
+    for customer in customers:
+        customer.owner_id = target.id
+        customer.handover_flag = True
+        task = create_task(db, customer, kind="introduction", owner_id=target.id,
+                           title=f"Introduce yourself to {customer.name or customer.id}",
+                           due_date=date.today(),
+                           source_key=f"handover:{source.id}:{target.id}:{customer.id}")
+        db.add(HandOver(customer_id=customer.id, from_user_id=source.id, to_user_id=target.id,
+                        reason=reason.strip() or "staff left", by_id=actor.id,
+                        intro_task_id=task.id))
+    db.flush()
+    return len(customers)
+
+
+@router.post("/admin/handover")
+def handover(request: Request, user: Manager, db: DbSession,
+             from_user: Annotated[int, Form()], to_user: Annotated[int, Form()],
+             reason: Annotated[str, Form()] = "", leaving: Annotated[bool, Form()] = False
+             ) -> Response:
+    """Reassign a leaving colleague's customers to a new owner."""
+    source, target = db.get(User, from_user), db.get(User, to_user)
+    if source is None or target is None:
+        raise NotFoundError("choose both the person leaving and the new owner.")
+    moved = hand_over(db, user, source, target, reason=reason)
+    if leaving:
+        source.left_on = source.left_on or date.today()
+    message = f"{source.username} → {target.username}: {moved}"
+    return _page(request, user, db, flash=message)
+
+
+@router.post("/admin/import")
+def import_data(request: Request, user: Manager, db: DbSession,
+                table: Annotated[str, Form()],
+                upload: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Load an uploaded CSV/xlsx into a canonical table with the CLI's validation."""
+    lang = language(request)
+    if upload is None or not upload.filename:
+        return _page(request, user, db, flash=translate("admin.no_file", lang),
+                     flash_kind="error")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        return _page(request, user, db, flash_kind="error",
+                     flash=f"{upload.filename}: use a .csv, .xlsx or .parquet file.")
+    with tempfile.TemporaryDirectory(prefix="churnguard-upload-") as folder:
+        path = Path(folder) / Path(upload.filename).name
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out)
+        try:
+            with warehouse(request) as ws:
+                if ws is None:
+                    raise ChurnguardError("this app has no workspace to import into.")
+                result = ws.load(table, path)
+        except ChurnguardError as exc:
+            text = translate("admin.import_failed", lang) + "\n" + str(exc)
+            return _page(request, user, db, flash=text, flash_kind="error", import_table=table)
+    text = translate("admin.import_ok", lang, table=table, rows=result.rows_read,
+                     inserted=result.inserted, updated=result.updated)
+    return _page(request, user, db, flash=text, import_table=table)

@@ -1,0 +1,141 @@
+"""Warehouse look-ups the pages need (cached until the warehouse changes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from churnguard.report.review import add_months, month_bounds
+from churnguard.report.scope import cached
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """Choices for the dashboard filters."""
+
+    months: list[date] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    owners: list[tuple[str, str]] = field(default_factory=list)  # (staff_id, name)
+
+
+def data_end(ws: Workspace) -> date | None:
+    """The day after the last order (None without orders)."""
+
+    def compute() -> date | None:
+        orders = ws.table("orders")
+        last = orders.order_date.max().execute()
+        return None if last is None or pd.isna(last) else pd.Timestamp(last).date() + \
+            timedelta(days=1)
+
+    return cached(ws, ("data_end",), compute)
+
+
+def default_month(ws: Workspace | None, today: date | None = None) -> date:
+    """The month a review opens on: the last complete month of data (or of the calendar).
+
+    Examples
+    --------
+    >>> default_month(None, date(2024, 7, 15))
+    datetime.date(2024, 6, 1)
+    """
+    today = today or date.today()
+    end = data_end(ws) if ws is not None else None
+    limit = min(end, today) if end else today
+    return add_months(month_bounds(limit)[0], -1)
+
+
+def filter_options(ws: Workspace, *, months: int = 24) -> FilterOptions:
+    """Months with data (newest first), segments, regions and owners for the filters."""
+
+    def compute() -> FilterOptions:
+        customers = ws.table("customers")
+        segments = _distinct(customers, "segment")
+        regions = _distinct(customers, "region")
+        owners = _distinct(customers, "owner_id")
+        names: dict[str, str] = {}
+        if ws.has_table("staff"):
+            staff = ws.table("staff").select("staff_id", "name").to_pandas()
+            names = {str(k): str(v) for k, v in zip(staff.staff_id, staff.name, strict=True)
+                     if v is not None and v == v}
+        last = default_month(ws)
+        return FilterOptions(months=[add_months(last, -i) for i in range(months)],
+                             segments=segments, regions=regions,
+                             owners=[(o, names.get(o, o)) for o in owners])
+
+    return cached(ws, ("filter_options", months), compute)
+
+
+def _distinct(table: ibis.Table, column: str) -> list[str]:
+    values = table.select(column).distinct().to_pandas()[column]
+    return sorted(str(v) for v in values.dropna())
+
+
+def customer_orders(ws: Workspace, customer_id: str) -> pd.DataFrame:
+    """The customer's orders, newest first."""
+    orders = ws.table("orders")
+    return (orders.filter(orders.customer_id == customer_id)
+            .order_by(ibis.desc("order_date")).to_pandas())
+
+
+def customer_row(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
+    """The customer's warehouse profile, or None."""
+    customers = ws.table("customers")
+    frame = customers.filter(customers.customer_id == customer_id).limit(1).to_pandas()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def customer_interactions(ws: Workspace, customer_id: str) -> pd.DataFrame:
+    """The customer's interactions (complaints, surveys, calls…), newest first."""
+    table = ws.table("interactions")
+    return (table.filter(table.customer_id == customer_id)
+            .order_by(ibis.desc("ts")).to_pandas())
+
+
+def customer_risk_history(ws: Workspace, customer_id: str) -> pd.DataFrame:
+    """Every stored risk score of the customer (``risk_scores``), oldest first."""
+    if not ws.has_table("risk_scores"):
+        return pd.DataFrame()
+    table = ws.table("risk_scores")
+    frame = table.filter(table.customer_id == customer_id).to_pandas()
+    stamp = next((c for c in ("as_of", "scored_at", "score_date") if c in frame.columns), None)
+    return frame.sort_values(stamp) if stamp else frame
+
+
+def monthly_spend(orders: pd.DataFrame) -> pd.DataFrame:
+    """Revenue per calendar month of one customer's orders (``month``, ``amount``).
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-03-01"]),
+    ...                   "amount": [10.0, 5.0, 7.0]})
+    >>> monthly_spend(o).to_dict("records")
+    [{'month': '2024-01', 'amount': 15.0}, {'month': '2024-02', 'amount': 0.0}, \
+{'month': '2024-03', 'amount': 7.0}]
+    """
+    if orders.empty:
+        return pd.DataFrame({"month": [], "amount": []})
+    months = pd.to_datetime(orders["order_date"]).dt.to_period("M")
+    spend = orders.groupby(months)["amount"].sum()
+    full = pd.period_range(spend.index.min(), spend.index.max(), freq="M")
+    spend = spend.reindex(full, fill_value=0.0)
+    return pd.DataFrame({"month": [str(p) for p in spend.index],
+                         "amount": spend.to_numpy(dtype=float)})
+
+
+def rfm_of(orders: pd.DataFrame, as_of: date) -> dict[str, float | None]:
+    """Recency (days since last order), frequency (orders) and monetary (mean order) of one
+    customer's orders before ``as_of``."""
+    before = orders[pd.to_datetime(orders["order_date"]) < pd.Timestamp(as_of)]
+    if before.empty:
+        return {"recency": None, "frequency": 0, "monetary": None}
+    last = pd.to_datetime(before["order_date"]).max()
+    return {"recency": float((pd.Timestamp(as_of) - last).days),
+            "frequency": float(len(before)), "monetary": float(before["amount"].mean())}

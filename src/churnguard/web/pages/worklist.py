@@ -1,0 +1,102 @@
+"""My customers: each rep's morning worklist (managers see their team's)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import func, nulls_last, select
+
+from churnguard.web.deps import DbSession, PageTask, PageUser
+from churnguard.web.pages.common import language, redirect, render, safe_next
+from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
+from churnguard.workflow.services import scope
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def reason_texts(reasons: Any, lang: str) -> list[str]:
+    """Readable reasons from a stored list (strings, or dicts with text per language).
+
+    Examples
+    --------
+    >>> reason_texts([{"text_en": "orders fell", "text_zh": "订单下降"}, "late payment"], "zh")
+    ['订单下降', 'late payment']
+    """
+    out = []
+    for item in reasons or []:
+        if isinstance(item, dict):
+            text = (item.get(f"text_{lang}") or item.get(f"sentence_{lang}") or item.get(lang)
+                    or item.get("text") or item.get("sentence") or item.get("label")
+                    or item.get("reason") or item.get("code"))
+            out.append(str(text))
+        else:
+            out.append(str(item))
+    return out
+
+
+def worklist_rows(db: Any, user: User, *, page: int = 1, size: int = PAGE_SIZE
+                  ) -> tuple[list[Customer], int]:
+    """The customers ``user`` may see, highest profit at risk first, and how many in all."""
+    query = scope.visible_customers(user).where(Customer.status != "churned")
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(nulls_last(Customer.profit_at_risk.desc()),
+                                     nulls_last(Customer.p_churn.desc()), Customer.id)
+                      .offset((page - 1) * size).limit(size)).all()
+    return list(rows), int(total)
+
+
+def todays_tasks(db: Any, user: User, today: date) -> list[Task]:
+    """Open tasks of ``user`` due today or earlier (or without a date)."""
+    query = (select(Task).where(Task.owner_id == user.id, Task.status == "open",
+                                (Task.due_date <= today) | Task.due_date.is_(None))
+             .order_by(nulls_last(Task.due_date.asc()), Task.id).limit(100))
+    return list(db.scalars(query).all())
+
+
+def care_this_week(db: Any, user: User, today: date) -> list[CareEvent]:
+    """Care events (birthdays, holidays, anniversaries) on visible customers this week."""
+    visible = select(Customer.id).where(scope.customer_clause(user))
+    query = (select(CareEvent).where(CareEvent.customer_id.in_(visible),
+                                     CareEvent.event_date >= today,
+                                     CareEvent.event_date < today + timedelta(days=7))
+             .order_by(CareEvent.event_date).limit(100))
+    return list(db.scalars(query).all())
+
+
+def overdue_complaints(db: Any, user: User, now: datetime) -> list[Complaint]:
+    """Visible complaints past their response deadline and not resolved."""
+    query = (select(Complaint).where(scope.complaint_clause(user),
+                                     Complaint.status.in_(("open", "responded")),
+                                     Complaint.responded_at.is_(None),
+                                     Complaint.response_due_at < now)
+             .order_by(Complaint.response_due_at).limit(100))
+    return list(db.scalars(query).all())
+
+
+@router.get("/my-customers")
+def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1) -> Response:
+    """The worklist, today's tasks, this week's care events and overdue complaints."""
+    page = max(page, 1)
+    rows, total = worklist_rows(db, user, page=page)
+    today = date.today()
+    lang = language(request)
+    return render(request, "worklist.html", user, rows=rows, total=total, page=page,
+                  pages=max(1, -(-total // PAGE_SIZE)),
+                  reasons={c.id: reason_texts(c.reasons, lang) for c in rows},
+                  tasks=todays_tasks(db, user, today), care=care_this_week(db, user, today),
+                  complaints=overdue_complaints(db, user, datetime.now()), today=today)
+
+
+@router.post("/tasks/{task_id}/done")
+def task_done(task: PageTask, db: DbSession, outcome: Annotated[str, Form()] = "",
+              version: Annotated[int | None, Form()] = None,
+              next: Annotated[str, Form()] = "") -> Response:
+    """Mark a task done (with an optional outcome) and go back."""
+    from churnguard.workflow.services.tasks import update_task
+
+    update_task(db, task, version=version, status="done", outcome=outcome or task.outcome)
+    return redirect(safe_next(next, "/my-customers"))
