@@ -26,6 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from churnguard.errors import NotFittedError, SchemaError
 from churnguard.reasons.lexicon import (
@@ -190,8 +191,10 @@ class ReasonClassifier:
                                       sublinear_tf=True, min_df=2, preprocessor=normalise)
         features = sp.hstack([self.words_.fit_transform(texts), self.chars_.fit_transform(texts),
                               _lexicon_scores(texts, self.codes_, self.lexicon)]).tocsr()
-        self.model_ = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced")
-        self.model_.fit(features, labels)
+        self.model_ = LogisticRegression(C=self.C, max_iter=500, class_weight="balanced",
+                                         solver="newton-cg")
+        with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: threads only contend
+            self.model_.fit(features, labels)
         self.classes_ = self.model_.classes_
         self.feature_names_ = np.concatenate([
             self.words_.get_feature_names_out(), self.chars_.get_feature_names_out(),
