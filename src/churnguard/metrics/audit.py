@@ -148,5 +148,9 @@ def failure_audit(
     before = _period(ws, start - (end - start), start, by=by, tiers=tiers, churn=churn)
     merged = now.merge(before.rename(columns={"value": "previous"}), on=["group", "metric"],
                        how="outer")
+    # a reason nobody in a group complained about in one period is zero, not missing
+    reasons = merged["metric"].str.startswith("complaints_per_100:")
+    pair = ["value", "previous"]
+    merged.loc[reasons, pair] = merged.loc[reasons, pair].fillna(0)
     merged["change"] = merged["value"] - merged["previous"]
     return merged.sort_values(["group", "metric"], ignore_index=True)
