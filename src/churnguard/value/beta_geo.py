@@ -21,7 +21,13 @@ from churnguard.value._base import (
     fit_mle,
     output_index,
     require_columns,
+    subsample_patterns,
+    wsum,
 )
+
+WARM_START_ABOVE = 60_000
+"""Above this many distinct patterns the fit starts from a subsample's optimum."""
+WARM_SAMPLE = 50_000
 
 _COLUMNS = ("frequency", "recency", "T")
 
@@ -85,8 +91,11 @@ class BetaGeo(BaseFitter):
         check_rfm_arrays(x, t_x, T, model="BetaGeo")
         patterns = aggregate_patterns(x, t_x, T, weights)
         objective = _Objective(patterns, self.penalizer)
+        warm = None
+        if len(patterns.x) > WARM_START_ABOVE:
+            warm = _Objective(subsample_patterns(patterns, WARM_SAMPLE), self.penalizer)
         theta0 = np.log(self.initial_params or _start(x, T))
-        fit = fit_mle(objective, theta0, model="BetaGeo")
+        fit = fit_mle(objective, theta0, model="BetaGeo", warm=warm)
         total = patterns.weight.sum()
         self._store_fit(fit, total)
         penalty = self.penalizer * float(np.sum(np.exp(fit.theta) ** 2))
@@ -170,31 +179,31 @@ class _Objective:
         r, alpha, a, b = np.exp(theta)
         u, wu = self.x_values, self.x_weight
         # Terms that depend on x only, summed over the distinct x values.
-        ll = wu @ (gammaln(r + u) - gammaln(r) + betaln(a, b + u) - betaln(a, b)) \
+        ll = wsum(wu, gammaln(r + u) - gammaln(r) + betaln(a, b + u) - betaln(a, b)) \
             + self.total * r * np.log(alpha)
-        g_r = wu @ (digamma(r + u) - digamma(r)) + self.total * np.log(alpha)
+        g_r = wsum(wu, digamma(r + u) - digamma(r)) + self.total * np.log(alpha)
         g_alpha = self.total * r / alpha
-        common = wu @ (digamma(a + b) - digamma(a + b + u))
-        g_a, g_b = common, common + wu @ (digamma(b + u) - digamma(b))
+        common = wsum(wu, digamma(a + b) - digamma(a + b + u))
+        g_a, g_b = common, common + wsum(wu, digamma(b + u) - digamma(b))
         # Customers without repeat purchases: only the "still alive at T" term.
         log_a0 = np.log(alpha + self.T0)
-        ll -= r * (self.w0 @ log_a0)
-        g_r -= self.w0 @ log_a0
-        g_alpha -= r * (self.w0 @ (1 / (alpha + self.T0)))
+        ll -= r * wsum(self.w0, log_a0)
+        g_r -= wsum(self.w0, log_a0)
+        g_alpha -= r * wsum(self.w0, 1 / (alpha + self.T0))
         # Repeat buyers: log-sum-exp of "alive at T" and "dropped out after t_x".
         x, w = self.x, self.w
         log_T, log_t = np.log(alpha + self.T), np.log(alpha + self.t_x)
-        log_b = np.log(b + x - 1)
-        d = np.log(a) - log_b - (r + x) * (log_t - log_T)
+        d = np.log(a) - np.log(b + x - 1) - (r + x) * (log_t - log_T)
         e = np.exp(-np.abs(d))
-        w4 = np.where(d >= 0, 1 / (1 + e), e / (1 + e))
-        ll += w @ (np.maximum(d, 0) + np.log1p(e) - (r + x) * log_T)
-        g_r -= w @ (log_T + w4 * (log_t - log_T))
-        g_alpha -= w @ ((r + x) * ((1 - w4) / (alpha + self.T) + w4 / (alpha + self.t_x)))
-        g_a += (w @ w4) / a
-        g_b -= w @ (w4 / (b + x - 1))
+        sig = 1 / (1 + e)
+        w4 = np.where(d >= 0, sig, e * sig)
+        ll += wsum(w, np.maximum(d, 0) + np.log1p(e) - (r + x) * log_T)
+        g_r -= wsum(w, log_T + w4 * (log_t - log_T))
+        g_alpha -= wsum(w, (r + x) * ((1 - w4) / (alpha + self.T) + w4 / (alpha + self.t_x)))
+        g_a += wsum(w, w4) / a
+        g_b -= wsum(w, w4 / (b + x - 1))
         params = np.array([r, alpha, a, b])
         grad_log = -np.array([g_r, g_alpha, g_a, g_b]) * params / self.total
-        value = -ll / self.total + self.penalizer * float(params @ params)
+        value = -ll / self.total + self.penalizer * float(np.sum(params**2))
         grad_log += 2 * self.penalizer * params**2
         return float(value), grad_log

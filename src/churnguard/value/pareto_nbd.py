@@ -21,6 +21,7 @@ from churnguard.value._base import (
     numeric_gradient,
     output_index,
     require_columns,
+    wsum,
 )
 
 _COLUMNS = ("frequency", "recency", "T")
@@ -62,16 +63,16 @@ class ParetoNBD(BaseFitter):
 
         def mean_nll(theta: np.ndarray) -> float:
             params = np.exp(theta)
-            ll = patterns.weight @ _log_likelihood(params, patterns)
-            return float(-ll / patterns.weight.sum() + penalizer * params @ params)
+            ll = wsum(patterns.weight, _log_likelihood(params, patterns))
+            return float(-ll / patterns.weight.sum() + penalizer * float(np.sum(params**2)))
 
         rate = max(float(np.mean(x) / max(np.mean(T), 1e-9)), 1e-6)
         start = self.initial_params or (1.0, 1.0 / rate, 1.0, float(np.mean(T)))
         fit = fit_mle(numeric_gradient(mean_nll), np.log(start), model="ParetoNBD", tol=1e-9)
         total = patterns.weight.sum()
         self._store_fit(fit, total)
-        self.log_likelihood_ = float(patterns.weight @ _log_likelihood(np.exp(fit.theta),
-                                                                       patterns))
+        self.log_likelihood_ = wsum(patterns.weight, _log_likelihood(np.exp(fit.theta),
+                                                                      patterns))
         self.data_ = data
         self.time_unit_ = data.attrs.get("time_unit", "D")
         return self
