@@ -77,7 +77,7 @@ class GammaGamma(BaseFitter):
     Examples
     --------
     >>> data = pd.DataFrame({"frequency": [1, 2, 3, 4, 1, 2, 0],
-    ...                      "monetary": [10.0, 30, 20, 25, 12, 18, 0]})
+    ...                      "monetary": [25.0, 12, 20, 10, 30, 18, 0]})
     >>> model = GammaGamma().fit(data)
     >>> int(model.n_customers_)
     6

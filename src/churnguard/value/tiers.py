@@ -111,7 +111,7 @@ def value_tiers(ws: Any, *, as_of: date | datetime | str, by: str = "revenue",
     >>> orders = pd.DataFrame({"customer_id": list("abcde"),
     ...     "order_date": pd.to_datetime(["2024-01-05"] * 5), "amount": [50.0, 40, 30, 20, 0]})
     >>> value_tiers(orders, as_of="2024-02-01")["tier"].tolist()
-    ['core', 'growth', 'maintain', 'maintain', 'low']
+    ['core', 'growth', 'growth', 'maintain', 'low']
     """
     cutoff = to_date(as_of)
     if by == "revenue":
