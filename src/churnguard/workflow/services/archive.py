@@ -81,6 +81,8 @@ def mark_won_back(session: Session, record: ChurnRecord, *, on: date) -> ChurnRe
 def churned_from_warehouse(ws: object, as_of: date) -> pd.DataFrame:
     """``customer_id, churn_date, reason`` of customers churned as of ``as_of`` by the
     workspace's churn definition; the reason is the latest exit-survey or complaint reason."""
+    if not ws.has_table("orders"):  # type: ignore[attr-defined]
+        return pd.DataFrame(columns=["customer_id", "churn_date", "reason"])
     try:
         status = ws.status(as_of)  # type: ignore[attr-defined]
     except (ImportError, AttributeError):

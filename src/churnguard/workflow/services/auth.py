@@ -131,9 +131,11 @@ def _check_rate(session: Session, username: str, ip: str | None, now: datetime,
                 policy: LoginPolicy) -> None:
     since = now - policy.window
     failed = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+        LoginAttempt.at > since, LoginAttempt.success.is_(False))
     by_name = session.scalar(failed.where(LoginAttempt.username == username)) or 0
-    by_ip = session.scalar(failed.where(LoginAttempt.ip == ip)) or 0 if ip else 0
+    by_ip = 0
+    if ip:
+        by_ip = session.scalar(failed.where(LoginAttempt.ip == ip)) or 0
     if by_name >= policy.max_failures or by_ip >= policy.max_failures_per_ip:
         minutes = int(policy.window.total_seconds() // 60)
         raise RateLimitedError(f"too many failed logins for {username!r}. Wait {minutes} "

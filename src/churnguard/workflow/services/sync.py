@@ -63,8 +63,8 @@ def sync(ws: Any, session: Session, *, as_of: date | None = None, push: bool = T
     counts = result.counts
     if ws.has_table("staff"):
         counts.update(directory.sync_staff(session, ws.to_pandas("staff")))
-        counts["customers_flagged"] = _flag_leavers(session, as_of)
     counts.update(directory.sync_customers(session, ws.to_pandas("customers"), now=now))
+    counts["customers_flagged"] = _flag_leavers(session, as_of)
     counts["scores_updated"] = scores.apply_scores(session, scores.latest_scores(ws, as_of))
     try:
         counts["tiers_changed"] = scores.apply_tiers(session, scores.latest_tiers(ws, as_of))

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from churnguard.workflow.errors import ConflictError, InvalidInputError
-from churnguard.workflow.models import Customer, Task, utcnow
+from churnguard.workflow.models import Contact, Customer, Task, utcnow
 from churnguard.workflow.models.tasks import TASK_KINDS, TASK_STATUSES
 
+OUTREACH_KINDS = ("call", "visit", "email", "care", "win_back", "introduction")
 EDITABLE = ("title", "due_date", "status", "outcome", "owner_id", "kind")
 
 
@@ -73,6 +74,9 @@ def update_task(session: Session, task: Task, *, version: int | None,
         setattr(task, key, value)
     if status == "done" and task.completed_at is None:
         task.completed_at = now or utcnow()
+        if task.kind in OUTREACH_KINDS:
+            session.add(Contact(customer_id=task.customer_id, channel=task.kind, source="task",
+                                source_id=task.id, at=task.completed_at))
     elif status == "open":
         task.completed_at = None
     session.flush()
