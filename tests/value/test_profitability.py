@@ -111,3 +111,23 @@ def test_errors_say_what_to_fix():
         profit_at_risk(pd.DataFrame({"p_churn": [1.5], "clv": [1.0]}))
     with pytest.raises(SchemaError, match="column.*risk not found"):
         profit_at_risk(pd.DataFrame({"p_churn": [0.5], "clv": [1.0]}), probability_col="risk")
+
+
+def test_rates_come_from_the_pool_period_of_each_activity():
+    # Yearly pools; a window across two of them uses each year's own rate.
+    pools = pd.DataFrame({"activity": ["visit", "visit"],
+                          "period": pd.to_datetime(["2023-01-01", "2024-01-01"]),
+                          "total_cost": [1200.0, 2400.0]})
+    acts = pd.DataFrame({
+        "customer_id": ["a", "b", "a", "b", "c"], "activity": ["visit"] * 5,
+        "date": pd.to_datetime(["2023-03-01", "2023-09-01", "2024-02-01", "2024-08-01",
+                                "2025-03-01"]),  # 2025: after the last pool year ends
+        "count": [6.0, 6.0, 4.0, 4.0, 10.0]})
+    tables = {"cost_pools": pools, "activities": acts}
+    rates = driver_rates(tables, "2023-07-01", "2024-07-01")
+    assert rates["rate"].tolist() == [100.0, 300.0]          # 1200 / 12, 2400 / 8
+    assert rates["period_end"].astype(str).tolist() == ["2024-01-01", "2025-01-01"]
+    costs = cost_to_serve(tables, "2023-07-01", "2024-07-01")
+    assert costs.to_dict("list") == {"customer_id": ["a", "b"],
+                                     "cost_to_serve": [1200.0, 600.0]}
+    assert cost_to_serve(tables, "2025-01-01", "2026-01-01")["cost_to_serve"].tolist() == [0.0]
