@@ -27,6 +27,7 @@ err_console = Console(stderr=True)
 COMMAND_MODULES: list[str] = [
     "churnguard.cli.workspace_cmds",
     "churnguard.cli.demo_cmd",
+    "churnguard.cli.workflow_cmds",
 ]
 
 for _name in COMMAND_MODULES:

@@ -76,6 +76,18 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of the workspace in ``$CHURNGUARD_WORKSPACE`` (for multi-worker uvicorn)."""
+    import os
+
+    from churnguard.workspace import Workspace
+
+    folder = os.environ.get("CHURNGUARD_WORKSPACE")
+    if not folder:
+        raise ConfigError("CHURNGUARD_WORKSPACE is not set; run `churnguard serve -w FOLDER`.")
+    return create_app(Workspace.open(folder))
+
+
 def _settings_from(ws: Workspace | None) -> WebSettings:
     if ws is None:
         return WebSettings()

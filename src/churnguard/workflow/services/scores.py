@@ -96,7 +96,7 @@ def latest_tiers(ws: Any, as_of: date | None) -> pd.DataFrame:
         return pd.DataFrame(columns=["customer_id", "tier"])
     if as_of is None or not ws.has_table("orders"):
         return pd.DataFrame(columns=["customer_id", "tier"])
-    frame = value_tiers(ws, as_of)
+    frame = value_tiers(ws, as_of=as_of)
     return frame[["customer_id", "tier"]].astype({"customer_id": str})
 
 

@@ -45,11 +45,13 @@ class SyncResult:
 
 
 def default_as_of(ws: Any) -> date:
-    """The latest scoring date in ``risk_scores``, else today."""
-    if ws.has_table("risk_scores"):
-        latest = ws.table("risk_scores").as_of.max().execute()
-        if latest is not None and not pd.isna(latest):
-            return as_date(latest) or date.today()
+    """The latest scoring date in ``risk_scores``; else the day after the latest order; else
+    today."""
+    for table, column, shift in (("risk_scores", "as_of", 0), ("orders", "order_date", 1)):
+        if ws.has_table(table):
+            latest = as_date(ws.table(table)[column].max().execute())
+            if latest is not None:
+                return latest + timedelta(days=shift)
     return date.today()
 
 
