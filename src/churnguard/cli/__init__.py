@@ -27,6 +27,9 @@ err_console = Console(stderr=True)
 COMMAND_MODULES: list[str] = [
     "churnguard.cli.workspace_cmds",
     "churnguard.cli.demo_cmd",
+    "churnguard.cli.report_cmds",
+    "churnguard.cli.reasons_cmds",
+    "churnguard.cli.value_cmds",
     "churnguard.cli.workflow_cmds",
 ]
 

@@ -34,6 +34,14 @@ def _values(series: pd.Series, digits: int = 4) -> list[float | None]:
     return [None if pd.isna(v) else round(float(v), digits) for v in series]
 
 
+def _percents(series: pd.Series, digits: int = 1) -> list[float | None]:
+    """Shares as percentages (0.123 → 12.3) for axes labelled ``{value}%``."""
+    return [None if pd.isna(v) else round(float(v) * 100, digits) for v in series]
+
+
+PERCENT_AXIS = {"type": "value", "axisLabel": {"formatter": "{value}%"}}
+
+
 def _base(lang: str) -> dict[str, Any]:
     return {"color": PALETTE, "tooltip": {"trigger": "axis"},
             "grid": {"left": 56, "right": 24, "top": 40, "bottom": 40, "containLabel": True},
@@ -46,12 +54,13 @@ def trend_option(kpis: pd.DataFrame, lang: str) -> dict[str, Any]:
     option = _base(lang)
     option.update({
         "xAxis": {"type": "category", "data": _months(kpis)},
-        "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}"}, "scale": True},
+        "yAxis": [{**PERCENT_AXIS, "name": translate("kpi.retention_rate", lang), "scale": True},
+                  {**PERCENT_AXIS, "name": translate("kpi.revenue_churn_rate", lang)}],
         "series": [
-            {"name": translate("kpi.retention_rate", lang), "type": "line", "smooth": True,
-             "data": _values(kpis["retention_rate"])},
-            {"name": translate("kpi.revenue_churn_rate", lang), "type": "line", "smooth": True,
-             "data": _values(kpis["revenue_churn_rate"])},
+            {"name": translate("kpi.retention_rate", lang), "type": "line",
+             "data": _percents(kpis["retention_rate"])},
+            {"name": translate("kpi.revenue_churn_rate", lang), "type": "line",
+             "yAxisIndex": 1, "data": _percents(kpis["revenue_churn_rate"])},
         ],
     })
     return option
@@ -62,12 +71,12 @@ def logo_vs_revenue_option(kpis: pd.DataFrame, lang: str) -> dict[str, Any]:
     option = _base(lang)
     option.update({
         "xAxis": {"type": "category", "data": _months(kpis)},
-        "yAxis": {"type": "value"},
+        "yAxis": PERCENT_AXIS,
         "series": [
             {"name": translate("kpi.churn_rate", lang), "type": "bar",
-             "data": _values(kpis["churn_rate"])},
+             "data": _percents(kpis["churn_rate"])},
             {"name": translate("kpi.revenue_churn_rate", lang), "type": "bar",
-             "data": _values(kpis["revenue_churn_rate"])},
+             "data": _percents(kpis["revenue_churn_rate"])},
         ],
     })
     return option
@@ -78,7 +87,7 @@ def cohort_option(cohort: pd.DataFrame, lang: str) -> dict[str, Any]:
     cohorts = sorted(cohort["cohort"].unique())
     ages = list(range(int(cohort["age"].max()) + 1)) if not cohort.empty else []
     row = {c: i for i, c in enumerate(cohorts)}
-    data = [[int(a), row[c], round(float(v), 3)]
+    data = [[int(a), row[c], round(float(v) * 100)]
             for c, a, v in cohort[["cohort", "age", "value"]].itertuples(index=False)]
     return {
         "tooltip": {"position": "top"}, "animation": False,
@@ -88,7 +97,7 @@ def cohort_option(cohort: pd.DataFrame, lang: str) -> dict[str, Any]:
                   "nameGap": 28},
         "yAxis": {"type": "category", "data": cohorts, "inverse": True,
                   "splitArea": {"show": True}},
-        "visualMap": {"min": 0, "max": 1, "calculable": True, "orient": "horizontal",
+        "visualMap": {"min": 0, "max": 100, "calculable": True, "orient": "horizontal",
                       "left": "center", "bottom": 0, "itemHeight": 120,
                       "inRange": {"color": ["#fff5f0", "#fb6a4a", "#1f6feb"]}},
         "series": [{"name": translate("dash.cohort", lang), "type": "heatmap", "data": data,
@@ -98,8 +107,8 @@ def cohort_option(cohort: pd.DataFrame, lang: str) -> dict[str, Any]:
 
 def sankey_option(migration: pd.DataFrame, lang: str) -> dict[str, Any]:
     """Tier migration as a Sankey diagram (start tiers on the left, end tiers on the right)."""
-    start = [f"{s} ›" for s in migration["source"]]
-    end = [f"› {t}" for t in migration["target"]]
+    start = [f"{tier_label(s, lang)} ›" for s in migration["source"]]
+    end = [f"› {tier_label(t, lang)}" for t in migration["target"]]
     nodes = [{"name": n} for n in dict.fromkeys(start + end)]
     links = [{"source": s, "target": t, "value": int(v)}
              for s, t, v in zip(start, end, migration["customers"], strict=True)]
@@ -116,13 +125,13 @@ def pareto_option(pareto: pd.DataFrame, lang: str) -> dict[str, Any]:
     option.update({
         "xAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0, "rotate": 30}},
         "yAxis": [{"type": "value", "name": translate("kpi.churned_customers", lang)},
-                  {"type": "value", "min": 0, "max": 1,
+                  {**PERCENT_AXIS, "min": 0, "max": 100,
                    "name": translate("dash.cumulative", lang)}],
         "series": [
             {"name": translate("kpi.churned_customers", lang), "type": "bar",
              "data": _values(pareto["customers"], 0)},
             {"name": translate("dash.cumulative", lang), "type": "line", "yAxisIndex": 1,
-             "data": _values(pareto["cumulative_share"], 3)},
+             "data": _percents(pareto["cumulative_share"])},
         ],
     })
     return option
@@ -132,13 +141,13 @@ def survival_option(survival: pd.DataFrame, lang: str) -> dict[str, Any]:
     """Kaplan-Meier curves, one step line per segment."""
     option = _base(lang)
     series = [{"name": group, "type": "line", "step": "end", "showSymbol": False,
-               "data": [[round(float(t), 1), round(float(s), 4)]
+               "data": [[round(float(t), 1), round(float(s) * 100, 2)]
                         for t, s in part[["t", "survival"]].itertuples(index=False)]}
               for group, part in survival.groupby("group", sort=True)]
     option.update({
         "xAxis": {"type": "value", "name": translate("dash.survival_axis", lang),
                   "nameLocation": "middle", "nameGap": 26},
-        "yAxis": {"type": "value", "min": 0, "max": 1,
+        "yAxis": {**PERCENT_AXIS, "min": 0, "max": 100,
                   "name": translate("dash.survival_value", lang)},
         "series": series,
     })
@@ -150,9 +159,9 @@ def risk_by_tier_option(risk: pd.DataFrame, lang: str) -> dict[str, Any]:
     option = _base(lang)
     option.update({
         "xAxis": {"type": "category", "data": [tier_label(t, lang) for t in risk["tier"]]},
-        "yAxis": {"type": "value", "min": 0, "max": 1},
+        "yAxis": {**PERCENT_AXIS, "min": 0},
         "series": [{"name": translate("dash.at_risk_share", lang), "type": "bar",
-                    "data": _values(risk["share"], 3)}],
+                    "data": _percents(risk["share"])}],
     })
     return option
 

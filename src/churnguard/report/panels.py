@@ -22,6 +22,8 @@ from churnguard.report.review import Panel, add_months, optional_function, run_p
 
 AT_RISK_BANDS = frozenset({"high", "高"})
 AT_RISK_PROBABILITY = 0.5
+STANDING_STATES = frozenset({"new", "churned"})  # prospects staying prospects, lost staying lost
+SURVIVAL_POINTS = 120
 
 
 def _pick(frame: pd.DataFrame, *names: str) -> str | None:
@@ -110,7 +112,8 @@ def migration_panel(ws: Any, start: date, end: date) -> Panel:
             raise ValueError(f"segment_migration columns not understood: {list(frame.columns)}")
         out = frame[[source, target, count]].set_axis(["source", "target", "customers"], axis=1)
         out = out[out["customers"] > 0].astype({"source": str, "target": str})
-        return out.reset_index(drop=True)
+        standing = (out["source"] == out["target"]) & out["source"].isin(STANDING_STATES)
+        return out[~standing].reset_index(drop=True)
 
     return run_panel("migration", "churnguard.metrics", "segment_migration", call)
 
@@ -148,9 +151,29 @@ def survival_panel(ws: Any, as_of: date) -> Panel:
             raise ValueError(f"survival columns not understood: {list(frame.columns)}")
         out = pd.DataFrame({"group": frame[group].astype(str) if group else "all",
                             "t": frame[time].astype(float), "survival": frame[value].astype(float)})
-        return out.sort_values(["group", "t"]).reset_index(drop=True)
+        return thin_curves(out.sort_values(["group", "t"]), points=SURVIVAL_POINTS)
 
     return run_panel("survival", "churnguard.metrics", "survival", call)
+
+
+def thin_curves(curves: pd.DataFrame, *, points: int) -> pd.DataFrame:
+    """At most about ``points`` steps per group (evenly spaced, first and last kept).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"group": "a", "t": range(10), "survival": [1.0] * 10})
+    >>> thin_curves(c, points=3)["t"].tolist()
+    [0, 4, 9]
+    """
+    parts = []
+    for _, part in curves.groupby("group", sort=True):
+        if len(part) > points:
+            step = (len(part) - 1) / (points - 1)
+            part = part.iloc[sorted({round(i * step) for i in range(points)})]
+        parts.append(part)
+    if not parts:
+        return curves.reset_index(drop=True)
+    return pd.concat(parts).reset_index(drop=True)
 
 
 def risk_by_tier_panel(ws: Any, as_of: date) -> Panel:

@@ -1,8 +1,5 @@
-"""What the Customer 360 buttons do, on the app store (every change is audited by the session).
-
-Where the workflow package offers a service for an action it is used; otherwise the change is
-made on the models directly with the same checks.
-"""
+"""What the Customer 360 buttons do: thin wrappers over the workflow services (every change
+is audited by the session)."""
 
 from __future__ import annotations
 
@@ -12,102 +9,60 @@ from typing import Any
 from sqlalchemy import select
 
 from churnguard.workflow.errors import InvalidInputError
-from churnguard.workflow.models import (
-    CaseStage,
-    ChurnRecord,
-    Customer,
-    Offer,
-    RetentionPlan,
-    RiskCase,
-    User,
-    utcnow,
-)
+from churnguard.workflow.models import ChurnRecord, Customer, RetentionPlan, RiskCase, User
+from churnguard.workflow.services import archive, cases
 from churnguard.workflow.services.tasks import create_task, update_task
 
 CONTACT_KINDS = ("call", "visit", "email")
-OPEN_STAGES = ("at_risk", "plan_in_place", "saving")
 
 
 def log_contact(db: Any, customer: Customer, user: User, *, kind: str, notes: str) -> Any:
     """A contact that happened: a task of ``kind`` done at once, its notes as the outcome."""
     if kind not in CONTACT_KINDS:
         raise InvalidInputError(f"contact type {kind!r} is not one of {', '.join(CONTACT_KINDS)}.")
-    task = create_task(db, customer, title=notes.strip()[:300] or kind, kind=kind,
+    if not notes.strip():
+        raise InvalidInputError("write what was said in the contact notes.")
+    task = create_task(db, customer, title=notes.strip()[:300], kind=kind,
                        due_date=date.today(), owner_id=user.id)
     return update_task(db, task, version=task.version, status="done",
-                       outcome=notes.strip()[:300] or None)
-
-
-def open_case(db: Any, customer: Customer, user: User) -> RiskCase:
-    """The customer's open risk case, opened now when there is none."""
-    case = db.scalar(select(RiskCase).where(RiskCase.customer_id == customer.id,
-                                            RiskCase.stage.in_(OPEN_STAGES))
-                     .order_by(RiskCase.opened_at.desc()))
-    if case is None:
-        now = utcnow()
-        case = RiskCase(customer_id=customer.id, owner_id=customer.owner_id or user.id,
-                        segment=customer.segment, stage="at_risk", reasons=customer.reasons,
-                        value_at_risk=customer.profit_at_risk, opened_at=now)
-        db.add(case)
-        db.flush()
-        db.add(CaseStage(case_id=case.id, stage="at_risk", entered_at=now))
-    return case
-
-
-def move_stage(db: Any, case: RiskCase, stage: str) -> None:
-    """Move ``case`` to ``stage``, closing the current stage's time span."""
-    if case.stage == stage:
-        return
-    now = utcnow()
-    current = db.scalar(select(CaseStage).where(CaseStage.case_id == case.id,
-                                                CaseStage.left_at.is_(None)))
-    if current is not None:
-        current.left_at = now
-    db.add(CaseStage(case_id=case.id, stage=stage, entered_at=now))
-    case.stage = stage
-    if stage in ("recovered", "lost"):
-        case.closed_at = now
-    db.flush()
+                       outcome=notes.strip()[:300])
 
 
 def create_plan(db: Any, customer: Customer, user: User, *, summary: str, offer: str = "",
                 cost: float = 0.0) -> RetentionPlan:
-    """A retention plan on the customer's risk case (and an offer when described)."""
+    """A retention plan on the customer's risk case (opened when needed), with an offer."""
     if not summary.strip():
         raise InvalidInputError("a retention plan needs a summary of what you will do.")
     if cost < 0:
         raise InvalidInputError(f"an offer cannot cost less than 0 (got {cost}).")
-    case = open_case(db, customer, user)
-    plan = RetentionPlan(case_id=case.id, customer_id=customer.id, author_id=user.id,
-                         summary=summary.strip())
-    db.add(plan)
-    db.flush()
-    if offer.strip():
-        db.add(Offer(plan_id=plan.id, description=offer.strip()[:300], cost=float(cost)))
-    if case.stage == "at_risk":
-        move_stage(db, case, "plan_in_place")
-    db.flush()
-    return plan
+    case = cases.open_case(db, customer)
+    offers = [(offer.strip()[:300], float(cost))] if offer.strip() else []
+    return cases.add_plan(db, case, summary.strip(), author=user, offers=offers)
 
 
 def record_churn(db: Any, customer: Customer, user: User, *, churn_date: date, reason: str,
                  valuable: bool, notes: str) -> ChurnRecord:
-    """Put the customer in the churn archive (or update the record) and close open cases."""
+    """Put the customer in the churn archive and close their open risk cases as lost.
+
+    A customer who was won back and leaves again gets their archive record updated.
+    """
     if churn_date > date.today():
         raise InvalidInputError(f"churn date {churn_date} is in the future.")
     record = db.scalar(select(ChurnRecord).where(ChurnRecord.customer_id == customer.id))
     if record is None:
-        record = ChurnRecord(customer_id=customer.id, churn_date=churn_date)
-        db.add(record)
-    record.churn_date = churn_date
-    record.reason = reason or None
-    record.valuable = bool(valuable)
-    record.notes = notes.strip() or None
-    record.won_back_on = None
-    customer.status = "churned"
+        record = archive.archive_customer(db, customer, churn_date=churn_date,
+                                          reason=reason or None, valuable=valuable,
+                                          notes=notes.strip() or None)
+    elif record.won_back_on is not None:
+        record.churn_date, record.reason, record.valuable = churn_date, reason or None, valuable
+        record.notes, record.won_back_on = notes.strip() or None, None
+        customer.status = "churned"
+    else:
+        raise InvalidInputError(f"customer {customer.id} is already in the churn archive "
+                                f"(churned {record.churn_date}).")
     for case in db.scalars(select(RiskCase).where(RiskCase.customer_id == customer.id,
-                                                  RiskCase.stage.in_(OPEN_STAGES))):
-        move_stage(db, case, "lost")
+                                                  RiskCase.stage.not_in(cases.CLOSED))):
+        cases.move_case(db, case, "lost")
     db.flush()
     return record
 
@@ -118,10 +73,4 @@ def mark_won_back(db: Any, customer: Customer, user: User, *, on: date) -> Churn
     if record is None:
         raise InvalidInputError(f"customer {customer.id} is not in the churn archive; record "
                                 f"the churn first.")
-    if on < record.churn_date:
-        raise InvalidInputError(f"won back on {on} is before the churn date "
-                                f"{record.churn_date}.")
-    record.won_back_on = on
-    customer.status = "active"
-    db.flush()
-    return record
+    return archive.mark_won_back(db, record, on=on)

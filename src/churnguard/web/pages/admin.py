@@ -17,10 +17,10 @@ from churnguard.io.schema import TABLES
 from churnguard.web.deps import DbSession
 from churnguard.web.i18n import translate
 from churnguard.web.pages.common import language, page_role, redirect, render, warehouse
-from churnguard.workflow.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from churnguard.workflow.models import ROLES, Customer, HandOver, User
+from churnguard.workflow.errors import InvalidInputError, NotFoundError
+from churnguard.workflow.models import ROLES, Customer, User
 from churnguard.workflow.services import auth, scope
-from churnguard.workflow.services.tasks import create_task
+from churnguard.workflow.services import handover as handover_service
 
 router = APIRouter()
 Manager = Annotated[User, page_role("manager", "admin")]
@@ -81,31 +81,6 @@ def change_role(user_id: int, user: Admin, db: DbSession, role: Annotated[str, F
     return redirect("/admin#users")
 
 
-def hand_over(db: Any, actor: User, source: User, target: User, *, reason: str) -> int:
-    """Move every customer of ``source`` to ``target`` with an introduction task each; returns
-    how many moved. Their customers are flagged for the risk model (hand-over risk)."""
-    if not (scope.can_manage(actor, source) and (actor.role == "admin"
-                                                 or scope.can_manage(actor, target))):
-        raise PermissionDeniedError("you can only hand over customers within your own team.")
-    if source.id == target.id:
-        raise InvalidInputError("choose a different person to take the customers over.")
-    if not target.active:
-        raise InvalidInputError(f"{target.username} is not active; choose someone who is.")
-    customers = db.scalars(select(Customer).where(Customer.owner_id == source.id)).all()
-    for customer in customers:
-        customer.owner_id = target.id
-        customer.handover_flag = True
-        task = create_task(db, customer, kind="introduction", owner_id=target.id,
-                           title=f"Introduce yourself to {customer.name or customer.id}",
-                           due_date=date.today(),
-                           source_key=f"handover:{source.id}:{target.id}:{customer.id}")
-        db.add(HandOver(customer_id=customer.id, from_user_id=source.id, to_user_id=target.id,
-                        reason=reason.strip() or "staff left", by_id=actor.id,
-                        intro_task_id=task.id))
-    db.flush()
-    return len(customers)
-
-
 @router.post("/admin/handover")
 def handover(request: Request, user: Manager, db: DbSession,
              from_user: Annotated[int, Form()], to_user: Annotated[int, Form()],
@@ -115,10 +90,16 @@ def handover(request: Request, user: Manager, db: DbSession,
     source, target = db.get(User, from_user), db.get(User, to_user)
     if source is None or target is None:
         raise NotFoundError("choose both the person leaving and the new owner.")
-    moved = hand_over(db, user, source, target, reason=reason)
+    if source.id == target.id:
+        raise InvalidInputError("choose a different person to take the customers over.")
     if leaving:
-        source.left_on = source.left_on or date.today()
-    message = f"{source.username} → {target.username}: {moved}"
+        handover_service.mark_leaving(db, source, left_on=date.today(), by=user)
+    ids = [c.id for c in handover_service.handover_list(db, source)]
+    moved = handover_service.reassign(db, ids, target, by=user,
+                                      reason=reason.strip() or "hand-over")
+    message = translate("admin.handover_done", language(request), n=len(moved),
+                        source=source.display_name or source.username,
+                        target=target.display_name or target.username)
     return _page(request, user, db, flash=message)
 
 

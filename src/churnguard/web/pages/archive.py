@@ -23,6 +23,7 @@ from churnguard.workflow.models import (
     User,
     utcnow,
 )
+from churnguard.workflow.services import archive as archive_service
 from churnguard.workflow.services import scope
 
 router = APIRouter()
@@ -61,8 +62,8 @@ def add_visit(record_id: int, user: PageUser, db: DbSession,
     if record is None:
         raise NotFoundError(f"churn record {record_id} does not exist.")
     scope.get_customer(db, user, record.customer_id)  # 403 when not the user's customer
-    db.add(ReturnVisit(record_id=record.id, visited_on=visited_on or date.today(),
-                       by_id=user.id, note=note.strip() or None))
+    archive_service.add_visit(db, record, visited_on=visited_on or date.today(),
+                              note=note.strip() or None, by=user)
     return redirect("/archive")
 
 

@@ -3,7 +3,7 @@ compensation and send the follow-up survey."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -13,13 +13,11 @@ from sqlalchemy import case, func, select
 from churnguard.web.deps import DbSession, PageComplaint, PageUser
 from churnguard.web.pages.common import redirect, render
 from churnguard.workflow.errors import InvalidInputError
-from churnguard.workflow.models import Complaint, Customer, Survey, utcnow
-from churnguard.workflow.services import scope
-from churnguard.workflow.services.tasks import check_version, create_task
+from churnguard.workflow.models import Complaint
+from churnguard.workflow.services import complaints, scope
 
 router = APIRouter()
 OPEN = ("open", "responded")
-FOLLOW_UP_DAYS = 7
 
 
 @router.get("/complaints")
@@ -41,39 +39,6 @@ def complaints_queue(request: Request, user: PageUser, db: DbSession,
                   now=datetime.now())
 
 
-def resolve_complaint(db: DbSession, complaint: Complaint, *, resolution: str,
-                      compensation: float, note: str, version: int | None,
-                      survey: bool) -> Complaint:
-    """Resolve ``complaint`` (optimistic lock on ``version``) and send the follow-up survey
-    with a follow-up task for the owner when ``survey`` is set."""
-    check_version(complaint.version, version)
-    if complaint.status in ("resolved", "closed"):
-        raise InvalidInputError(f"complaint #{complaint.id} is already {complaint.status}.")
-    if not resolution.strip():
-        raise InvalidInputError("say how the complaint was resolved before closing it.")
-    if compensation < 0:
-        raise InvalidInputError(f"compensation cannot be negative (got {compensation}).")
-    now = utcnow()
-    complaint.resolution = resolution.strip()
-    complaint.compensation = float(compensation)
-    complaint.compensation_note = note.strip()[:300] or None
-    complaint.status = "resolved"
-    complaint.resolved_at = now
-    complaint.responded_at = complaint.responded_at or now
-    complaint.version += 1
-    if survey:
-        db.add(Survey(customer_id=complaint.customer_id, kind="complaint_follow_up",
-                      complaint_id=complaint.id, sent_at=now))
-        customer = db.get(Customer, complaint.customer_id)
-        create_task(db, customer, kind="complaint_follow_up",
-                    title=f"Follow-up survey on complaint #{complaint.id}",
-                    due_date=date.today() + timedelta(days=FOLLOW_UP_DAYS),
-                    owner_id=complaint.owner_id,
-                    source_key=f"complaint-follow-up:{complaint.id}")
-    db.flush()
-    return complaint
-
-
 @router.post("/complaints/{complaint_id}/resolve")
 def resolve(complaint: PageComplaint, user: PageUser, db: DbSession,
             resolution: Annotated[str, Form()], compensation: Annotated[float, Form()] = 0.0,
@@ -81,7 +46,11 @@ def resolve(complaint: PageComplaint, user: PageUser, db: DbSession,
             version: Annotated[int | None, Form()] = None,
             survey: Annotated[bool, Form()] = False) -> Response:
     """Resolve a complaint with its compensation; optionally trigger the follow-up survey."""
-    resolve_complaint(db, complaint, resolution=resolution, compensation=compensation,
-                      note=compensation_note, version=version, survey=survey)
+    if not resolution.strip():
+        raise InvalidInputError("say how the complaint was resolved before closing it.")
+    complaints.resolve(db, complaint, version=version, resolution=resolution.strip(),
+                       compensation=compensation,
+                       compensation_note=compensation_note.strip()[:300] or None,
+                       follow_up=survey)
     return redirect("/complaints")
 

@@ -15,7 +15,7 @@ from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, Use
 from churnguard.workflow.services import scope
 
 router = APIRouter()
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def reason_texts(reasons: Any, lang: str) -> list[str]:
