@@ -78,9 +78,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N churnguard fits")
     parser.add_argument("--no-lifetimes", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--cache", help="Parquet file to keep the summary in between runs")
     args = parser.parse_args()
 
-    summary, timings = build_summary(args.customers, chunk=args.chunk, seed=args.seed)
+    if args.cache and os.path.exists(args.cache):
+        summary, timings = pd.read_parquet(args.cache), {"summary_from_cache": args.cache}
+    else:
+        summary, timings = build_summary(args.customers, chunk=args.chunk, seed=args.seed)
+        if args.cache:
+            summary.to_parquet(args.cache)
     fits = [fit_churnguard(summary) for _ in range(args.repeat)]
     ours_s, bg_params, gg_params, patterns = min(fits, key=lambda f: f[0])
     result = {

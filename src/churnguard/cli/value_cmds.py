@@ -1,0 +1,128 @@
+"""``churnguard value``: tiers, core customers, the whale curve and the CLV model parameters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from churnguard.cli.common import WorkspaceOption, console, parse_date, rich_table
+from churnguard.errors import ChurnguardError
+from churnguard.workspace import Workspace
+
+CUSTOMER_COLUMNS = ["value_rank", "customer_id", "tier", "tier_label", "clv", "p_alive",
+                    "expected_purchases", "expected_spend", "revenue_12m", "profit_12m",
+                    "cost_to_serve"]
+
+
+def value(
+    workspace: WorkspaceOption = Path("."),
+    as_of: Annotated[str, typer.Option("--as-of", help="Reference date YYYY-MM-DD; only "
+                                       "data before it is used.")] = "",
+    by: Annotated[str, typer.Option(help="Tier by clv, revenue or profit.")] = "clv",
+    months: Annotated[int, typer.Option(help="CLV horizon in months.")] = 12,
+    top: Annotated[int, typer.Option(help="Core customers to list.")] = 10,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
+    output: Annotated[Path | None, typer.Option(help="File for json/csv/xlsx.")] = None,
+) -> None:
+    """Customer value: tiers (核心/成长/维持/低价值), top core customers, whale curve, CLV models.
+
+    ``--format csv`` writes one row per customer; ``json`` and ``xlsx`` hold every part.
+    """
+    from churnguard.value.overview import value_overview
+
+    if not as_of:
+        raise ChurnguardError("--as-of is required, e.g. --as-of 2026-07-01.")
+    cutoff = parse_date(as_of, option="--as-of")
+    with Workspace.open(workspace) as ws:
+        if not ws.has_table("orders"):
+            raise ChurnguardError(f"workspace {ws.folder} has no orders. Load them with "
+                                  f"`churnguard import orders FILE`.")
+        overview = value_overview(ws, as_of=cutoff, by=by, months=months)
+    customers = overview.customers[[c for c in CUSTOMER_COLUMNS
+                                    if c in overview.customers.columns]]
+    core = customers[customers["tier"] == "core"].head(top)
+    whale = _whale_frame(overview.profit_summary)
+    if fmt == "table":
+        _print_tables(overview, core, whale)
+    elif fmt == "csv":
+        _emit(customers.to_csv(index=False), output)
+    elif fmt == "json":
+        _emit(_to_json(overview, core, whale), output)
+    elif fmt == "xlsx":
+        _write_xlsx(output, overview, customers, whale)
+    else:
+        raise ChurnguardError(f"--format {fmt!r} is not one of table, json, csv, xlsx.")
+
+
+def _whale_frame(summary: pd.Series | None) -> pd.DataFrame | None:
+    if summary is None:
+        return None
+    rows = ["customers", "revenue", "cost_of_goods", "cost_to_serve", "profit",
+            "share_losing_money", "peak_profit_share", "peak_customer_share"]
+    return pd.DataFrame({"measure": rows, "value": [float(summary[r]) for r in rows]})
+
+
+def _print_tables(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> None:
+    console.print(f"[bold]Customer value as of {overview.as_of}[/bold] · tiers by "
+                  f"{overview.by} · gross margin used for CLV {overview.margin:.1%}")
+    console.print(rich_table(overview.tiers, title="Value tiers 客户价值分层",
+                             percent=("customers_share", "revenue_12m_share", "clv_share")))
+    console.print(rich_table(core, title=f"Top core customers 核心客户 (top {len(core)})"))
+    if whale is not None:
+        money = whale[whale["measure"].isin(["revenue", "cost_of_goods", "cost_to_serve",
+                                             "profit"])]
+        console.print(rich_table(money, title="Profit after cost-to-serve, last 12 months"))
+        summary = overview.profit_summary
+        console.print(f"{summary['share_losing_money']:.1%} of customers lose money after "
+                      f"cost-to-serve; profit peaks at {summary['peak_profit_share']:.0%} of the "
+                      f"total with the best {summary['peak_customer_share']:.0%} of customers.")
+    console.print(rich_table(overview.parameters, title="CLV models (BG/NBD weeks, "
+                                                         "Gamma-Gamma)"))
+    check = overview.independence
+    verdict = "ok" if check["independent"] else "too high: spend estimates may be biased"
+    console.print(f"frequency/monetary correlation {check['pearson']:.2f} ({verdict})")
+
+
+def _to_json(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> str:
+    def records(frame: pd.DataFrame | None) -> list | None:
+        if frame is None:
+            return None
+        return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+    payload = {"as_of": str(overview.as_of), "by": overview.by, "margin": overview.margin,
+               "tiers": records(overview.tiers), "core_customers": records(core),
+               "whale_curve": None if overview.profit_summary is None else
+               {k: float(v) for k, v in overview.profit_summary.items()},
+               "parameters": records(overview.parameters),
+               "independence": {k: (bool(v) if k == "independent" else float(v))
+                                for k, v in overview.independence.items()}}
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def _write_xlsx(output: Path | None, overview, customers: pd.DataFrame,
+                whale: pd.DataFrame | None) -> None:
+    if output is None:
+        raise ChurnguardError("--format xlsx needs --output FILE.xlsx.")
+    with pd.ExcelWriter(output) as writer:
+        overview.tiers.to_excel(writer, sheet_name="tiers", index=False)
+        customers.to_excel(writer, sheet_name="customers", index=False)
+        if whale is not None:
+            whale.to_excel(writer, sheet_name="whale_curve", index=False)
+        overview.parameters.to_excel(writer, sheet_name="models", index=False)
+    console.print(f"wrote {output}")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("value")(value)
