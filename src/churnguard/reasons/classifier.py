@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from churnguard.churn import midnight, to_date
 from churnguard.errors import NotFittedError, SchemaError
 from churnguard.reasons.lexicon import (
     CJK,
@@ -41,6 +45,9 @@ from churnguard.reasons.lexicon import (
     stem,
 )
 from churnguard.reasons.taxonomy import Taxonomy, default_taxonomy
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
 
 RESULT_COLUMNS = ["reason", "confidence", "matched_terms", "lang", "source"]
 
@@ -111,13 +118,30 @@ def _lexicon_frame(texts: list[str], *, lang: str, lexicon: Lexicon | None,
     }, columns=RESULT_COLUMNS)
 
 
-def word_tokens(text: str) -> list[str]:
+def labelled_interactions(ws: Workspace, *,
+                          as_of: date | datetime | str | None = None) -> pd.DataFrame:
+    """Training rows: interactions with both a text and a reason (before ``as_of``).
+
+    Returns ``text, reason, kind, ts`` with reasons trimmed and lower-cased.
+    """
+    rows = ws.table("interactions")
+    rows = rows.filter(rows.text.notnull(), rows.reason.notnull(), rows.text.strip() != "",
+                       rows.reason.strip() != "")
+    if as_of is not None:
+        rows = rows.filter(rows.ts < midnight(to_date(as_of)))
+    frame = rows.select("text", "reason", "kind", "ts").to_pandas()
+    frame["reason"] = frame["reason"].str.strip().str.lower()
+    return frame
+
+
+@lru_cache(maxsize=65_536)
+def word_tokens(text: str) -> tuple[str, ...]:
     """Word features: English stems and jieba words, plus adjacent-word bigrams.
 
     Examples
     --------
     >>> word_tokens("Prices went up")
-    ['pric', 'went', 'up', 'pric went', 'went up']
+    ('pric', 'went', 'up', 'pric went', 'went up')
     """
     clean = normalise(text)
     words: list[str] = []
@@ -128,9 +152,9 @@ def word_tokens(text: str) -> list[str]:
             words.append(token)
     if CJK.search(clean):
         words = [w for w in words if not CJK.match(w)]
-        tokenizer = jieba_tokenizer(default_lexicon().chinese_words())
+        tokenizer = jieba_tokenizer(default_lexicon().chinese_words)
         words += [w for w in tokenizer.lcut(clean) if CJK.match(w)]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return (*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False)))
 
 
 def _lexicon_scores(texts: Sequence[str], codes: Sequence[str],

@@ -30,7 +30,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -95,6 +95,7 @@ class Lexicon:
     chinese: tuple[Phrase, ...]
     whole: dict[str, str]
 
+    @cached_property
     def chinese_words(self) -> tuple[str, ...]:
         """The distinct Chinese phrases, longest first (jieba learns them as words)."""
         return tuple(sorted(dict.fromkeys(p.text for p in self.chinese), key=len, reverse=True))
@@ -251,7 +252,7 @@ class _Matcher:
         self.vocabulary = {t for p in lexicon.english for t in p.tokens if not t.endswith("*")}
         self.typos: dict[str, str] = {}
         self.chinese = {p.text: p for p in lexicon.chinese}
-        ordered = lexicon.chinese_words()
+        ordered = lexicon.chinese_words
         self.zh_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self.tokenizer = jieba_tokenizer(tuple(ordered))
 

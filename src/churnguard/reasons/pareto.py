@@ -212,9 +212,12 @@ def pareto_table(detail: pd.DataFrame, *, by: str | None = None,
 
 def reason_pareto(ws: Workspace, start: date | datetime | str, end: date | datetime | str, *,
                   by: str | None = None, churn: ChurnDefinition | None = None,
-                  model: ReasonClassifier | None = None,
-                  sort_by: str = "lost_revenue") -> pd.DataFrame:
+                  model: ReasonClassifier | None = None, sort_by: str = "lost_revenue",
+                  explained_only: bool = False) -> pd.DataFrame:
     """Churned customers and lost revenue per reason, largest first, with cumulative shares.
+
+    Churns with no reason anywhere count as ``other``; with ``explained_only=True`` they are
+    left out, so the shares are of the churns whose reason is known.
 
     Returns
     -------
@@ -225,4 +228,6 @@ def reason_pareto(ws: Workspace, start: date | datetime | str, end: date | datet
         cumulative shares run in that order.
     """
     detail = churn_reasons(ws, start, end, churn=churn, model=model, by=by)
+    if explained_only:
+        detail = detail[detail["reason_source"] != "none"]
     return pareto_table(detail, by=by, sort_by=sort_by, taxonomy=workspace_taxonomy(ws))

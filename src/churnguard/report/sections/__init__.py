@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 DEMO_SECTIONS: list[str] = [
     "churnguard.report.sections.overview",
+    "churnguard.report.sections.reasons",
+    "churnguard.report.sections.value",
 ]
 
 
