@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+from tests.factories import make_workspace
+from typer.testing import CliRunner
+
+from churnguard.cli import app
+from churnguard.report.sections import value as value_section
+
+
+@pytest.fixture(scope="module")
+def cdnow_workspace(tmp_path_factory, cdnow_orders):
+    orders = cdnow_orders.assign(order_id=[f"o{i}" for i in range(len(cdnow_orders))],
+                                 cost=cdnow_orders["amount"] * 0.6)
+    pools = pd.DataFrame({"activity": ["delivery"], "period": pd.to_datetime(["1996-10-01"]),
+                          "total_cost": [1000.0]})
+    activities = pd.DataFrame({"customer_id": ["1", "2"], "activity": ["delivery"] * 2,
+                               "date": pd.to_datetime(["1997-03-01", "1997-05-01"]),
+                               "count": [1.0, 4.0]})
+    ws = make_workspace(tmp_path_factory.mktemp("value") / "ws", orders=orders,
+                        activities=activities, cost_pools=pools)
+    yield ws
+    ws.close()
+
+
+def test_value_command_json(cdnow_workspace):
+    result = CliRunner().invoke(app, ["value", "-w", str(cdnow_workspace.folder),
+                                      "--as-of", "1997-10-01", "--format", "json", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert [t["tier"] for t in payload["tiers"]] == ["core", "growth", "maintain", "low"]
+    assert sum(t["customers"] for t in payload["tiers"]) == 2357
+    assert len(payload["core_customers"]) == 3
+    assert payload["margin"] == pytest.approx(0.4)
+    params = {p["parameter"]: p["estimate"] for p in payload["parameters"]}
+    assert params["r"] == pytest.approx(0.243, rel=0.01)
+    assert params["p"] == pytest.approx(6.25, rel=0.02)
+    # 1000 spread over 5 deliveries: customer 2 costs 800 and loses money on $11.77 of orders
+    assert payload["whale_curve"]["cost_to_serve"] == pytest.approx(1000.0)
+    assert payload["whale_curve"]["share_losing_money"] > 0
+
+
+def test_value_command_table_and_errors(cdnow_workspace):
+    runner = CliRunner()
+    result = runner.invoke(app, ["value", "-w", str(cdnow_workspace.folder),
+                                 "--as-of", "1997-10-01", "--by", "revenue"])
+    assert result.exit_code == 0, result.output
+    assert "核心客户" in result.output and "lose money" in result.output
+    bad = runner.invoke(app, ["value", "-w", str(cdnow_workspace.folder),
+                              "--as-of", "1997-10-01", "--by", "margin"])
+    assert bad.exit_code != 0
+    assert "choose clv, revenue or profit" in str(bad.exception)
+
+
+def test_report_section(cdnow_workspace, workspace):
+    section = value_section.build(cdnow_workspace, date(1997, 10, 1))
+    assert section is not None
+    assert [c.id for c in section.charts] == ["value-tiers", "value-clv", "value-whale"]
+    assert "2,357 customers" in section.intro
+    assert value_section.build(workspace, date(1997, 10, 1)) is None  # no orders
+
+
+def test_clv_histogram_bands():
+    bands = value_section.clv_histogram(pd.Series([0.0, 0.5, 5, 50, 2000, 25000]))
+    assert bands["customers"].sum() == 6
+    assert bands.set_index("band").loc["1k–3k", "customers"] == 1
+    assert bands["band"].iloc[-1] == "≥30k"
