@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnguard.errors import SchemaError
 from churnguard.io.schema import Column, TableSpec
@@ -96,25 +98,34 @@ def rename_columns(
     return frame.rename(columns=renames)
 
 
+def as_text(series: pd.Series) -> pd.Series:
+    """``series`` as Arrow-backed strings (vectorised string kernels)."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        return series
+    return series.astype(pd.StringDtype("pyarrow"))
+
+
 def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     """Parse ``series`` as ``column.type``. Returns the parsed values and a mask of bad cells
     (present but unparseable)."""
-    text = series.where(series.notna(), None)
-    blank = text.isna() | (text.astype(str).str.strip() == "")
+    blank = empty_mask(series)
     if column.type == "string":
-        values = text.astype("string").str.strip()
-        values = values.mask(blank)
-        return values.astype(object).where(~blank, None), pd.Series(False, index=series.index)
+        values = as_text(series).str.strip().mask(blank)
+        return values, pd.Series(False, index=series.index)
     if column.type in ("float64", "int64"):
-        values = parse_amount(text)
+        values = parse_amount(series)
     elif column.type in ("timestamp", "date"):
-        values = parse_datetime(text)
+        values = parse_datetime(series)
         if column.type == "date":
             values = values.dt.normalize()
     else:  # pragma: no cover - the schema only uses the types above
         raise AssertionError(column.type)
     bad = values.isna() & ~blank
     return values, bad
+
+
+_MONEY_NOISE = r"[¥￥$€£,\s元]|RMB|CNY"
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
 def parse_amount(values: pd.Series) -> pd.Series:
@@ -125,13 +136,17 @@ def parse_amount(values: pd.Series) -> pd.Series:
     >>> parse_amount(pd.Series(["¥1,234.50", "(12)", "x"])).tolist()
     [1234.5, -12.0, nan]
     """
-    if pd.api.types.is_numeric_dtype(values):
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return pd.to_numeric(values, errors="coerce").astype("float64")
-    text = values.astype("string").str.strip()
-    negative = text.str.startswith("(") & text.str.endswith(")")
-    cleaned = text.str.replace(r"[¥￥$€£,\s元]|RMB|CNY", "", regex=True).str.strip("()")
-    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return numbers.where(~negative.fillna(False), -numbers)
+    text = pa.array(as_text(values).str.strip())
+    cleaned = pc.replace_substring_regex(text, _MONEY_NOISE, "")
+    negative = pc.fill_null(pc.match_substring_regex(cleaned, r"^\(.*\)$"), False)
+    cleaned = pc.replace_substring_regex(cleaned, r"^\((.*)\)$", r"\1")
+    valid = pc.fill_null(pc.match_substring_regex(cleaned, _NUMBER), False)
+    numbers = pc.cast(pc.if_else(valid, cleaned, pa.scalar(None, cleaned.type)), pa.float64())
+    numbers = pc.if_else(negative, pc.negate(numbers), numbers)
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index,
+                     dtype="float64")
 
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -148,12 +163,23 @@ def parse_datetime(values: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         out = pd.to_datetime(values)
-        return out.dt.tz_convert(None) if out.dt.tz is not None else out
-    if pd.api.types.is_numeric_dtype(values):
+        out = out.dt.tz_convert(None) if out.dt.tz is not None else out
+        return out.astype("datetime64[us]")
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return _from_excel_serial(pd.to_numeric(values, errors="coerce"))
-    text = values.astype("string").str.strip()
+    text = as_text(values).str.strip()
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    missing = parsed.isna() & text.notna()
+    if missing.any():
+        parsed = parsed.where(~missing, _parse_local_dates(text[missing]))
+    return parsed.dt.tz_convert(None).astype("datetime64[us]")
+
+
+def _parse_local_dates(text: pd.Series) -> pd.Series:
+    """The slow path for the few cells that are not ISO: Chinese, slashed, compact, serial."""
     text = (
-        text.str.replace("年", "-", regex=False)
+        text.astype(pd.StringDtype("python"))
+        .str.replace("年", "-", regex=False)
         .str.replace("月", "-", regex=False)
         .str.replace(r"[日号]", "", regex=True)
         .str.replace(r"[/.](?=\d)", "-", regex=True)
@@ -161,31 +187,23 @@ def parse_datetime(values: pd.Series) -> pd.Series:
     compact = text.str.fullmatch(r"\d{8}").fillna(False)
     text = text.where(~compact, text.str.slice(0, 4) + "-" + text.str.slice(4, 6) + "-"
                       + text.str.slice(6, 8))
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    missing = parsed.isna() & text.notna()
-    if missing.any():
-        loose = pd.to_datetime(text[missing], format="mixed", errors="coerce", utc=True)
-        parsed = parsed.where(~missing, loose)
-    parsed = parsed.dt.tz_convert(None)
-    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,5}(\.\d+)?").fillna(False)),
-                           errors="coerce")
-    from_serial = _from_excel_serial(serial)
-    return parsed.where(parsed.notna(), from_serial).astype("datetime64[us]")
+    parsed = pd.to_datetime(text.astype(object), format="mixed", errors="coerce", utc=True)
+    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,5}(\.\d+)?").fillna(False))
+                           .astype(object), errors="coerce")
+    from_serial = _from_excel_serial(serial).dt.tz_localize("UTC")
+    return parsed.where(parsed.notna(), from_serial)
 
 
 def _from_excel_serial(numbers: pd.Series) -> pd.Series:
-    plausible = numbers.between(1, 2_958_465)
-    days = numbers.where(plausible)
-    return (_EXCEL_EPOCH + pd.to_timedelta(days.to_numpy(dtype="float64"), unit="D")).to_series(
-        index=numbers.index
-    ) if len(numbers) else pd.Series([], dtype="datetime64[us]")
+    days = numbers.where(numbers.between(1, 2_958_465)).to_numpy(dtype="float64")
+    stamps = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    return pd.Series(stamps, index=numbers.index).astype("datetime64[us]")
 
 
 def empty_mask(series: pd.Series) -> pd.Series:
     """Cells that are null or blank text."""
     blank = series.isna()
     if series.dtype == object or pd.api.types.is_string_dtype(series):
-        blank = blank | (series.astype("string").str.strip() == "").fillna(True)
-    return blank
-
-
+        stripped = as_text(series).str.strip()
+        blank = blank | (stripped == "").fillna(True).astype(bool)
+    return blank.astype(bool)

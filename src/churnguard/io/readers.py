@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from churnguard.errors import DataImportError
 
@@ -88,15 +90,32 @@ def _read_csv(path: Path, encoding: str | None, sep: str) -> pd.DataFrame:
             continue
         if not text.strip():
             raise DataImportError(f"{path}: the file is empty. Export it again with a header row.")
-        return pd.read_csv(
-            _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-            skipinitialspace=True,
-        )
+        return _parse_csv_text(text.lstrip("\ufeff"), sep, path)
     tried = ", ".join(encodings)
     raise DataImportError(
         f"{path}: cannot decode the file as {tried}. Save it as UTF-8 or pass --encoding "
         f"(e.g. --encoding gbk)."
     )
+
+
+def _parse_csv_text(text: str, sep: str, path: Path) -> pd.DataFrame:
+    """Every cell as an Arrow-backed string (blank → null), parsed by Arrow's CSV reader."""
+    data = text.encode("utf-8")
+    parse = pacsv.ParseOptions(delimiter=sep)
+    try:
+        names = pacsv.open_csv(_io.BytesIO(data), parse_options=parse).schema.names
+        table = pacsv.read_csv(
+            _io.BytesIO(data),
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise DataImportError(f"{path}: not a well-formed CSV file ({exc}).") from None
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:

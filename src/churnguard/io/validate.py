@@ -74,6 +74,8 @@ def duplicate_keys(
     if not set(key) <= set(parsed.columns):
         return pd.Series(False, index=parsed.index), []
     dup = parsed.duplicated(subset=key, keep="first")
+    if not dup.any():
+        return dup, []
     first_row = row_numbers.groupby([parsed[k] for k in key], dropna=False).transform("first")
     problems = [
         Problem(int(row_numbers[i]), "+".join(key), _key_value(parsed, key, i),
