@@ -70,7 +70,7 @@ def test_header_only_file_is_a_clear_error(workspace, tmp_path: Path):
 
 def test_undecodable_file_names_the_encodings_tried(workspace, tmp_path: Path):
     path = tmp_path / "latin.csv"
-    path.write_bytes("customer_id\nc1\n".encode() + bytes([0x80, 0xFF, 0xFE, 0x0A]))
+    path.write_bytes(b"customer_id\nc1\n" + bytes([0x80, 0xFF, 0xFE, 0x0A]))
     with pytest.raises(DataImportError, match=r"latin\.csv: cannot decode the file as utf-8-sig, "
                                               r"gb18030\. .*--encoding"):
         workspace.load("customers", path)
