@@ -27,7 +27,8 @@ def test_section_has_pareto_and_nps_charts(tmp_path):
     ws = make_workspace(tmp_path / "ws", orders=orders, interactions=interactions)
     built = section.build(ws, date(2024, 6, 1))
     ws.close()
-    assert [c.id for c in built.charts] == ["reasons-pareto", "reasons-nps"]
+    assert [c.id for c in built.charts] == ["reasons-pareto-revenue", "reasons-pareto-customers",
+                                            "reasons-nps"]
     pareto = built.tables[0][1]
     # Inactivity(180): a churns 2023-07-09 (lost 300), b 2023-08-09 (lost 100)
     assert pareto[["reason", "lost_revenue"]].values.tolist() == [["Price", 300.0],
@@ -35,7 +36,8 @@ def test_section_has_pareto_and_nps_charts(tmp_path):
                                                                     100.0]]
     assert "2 customers churned" in built.intro
     assert "Fix first: Price (价格因素)" in built.intro
-    nps = built.charts[1].option["series"][0]["data"]
+    assert built.charts[0].option["series"][1]["data"] == [75.0, 100.0]  # cumulative %
+    nps = built.charts[2].option["series"][0]["data"]
     assert nps[-1] == 100.0  # May 2024, the last month before as_of: one promoter
 
 

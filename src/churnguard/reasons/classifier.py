@@ -129,6 +129,7 @@ def labelled_interactions(ws: Workspace, *,
                        rows.reason.strip() != "")
     if as_of is not None:
         rows = rows.filter(rows.ts < midnight(to_date(as_of)))
+    rows = rows.order_by(["ts", "interaction_id"])  # a stable order: samples repeat
     frame = rows.select("text", "reason", "kind", "ts").to_pandas()
     frame["reason"] = frame["reason"].str.strip().str.lower()
     return frame

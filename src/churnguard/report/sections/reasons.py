@@ -30,24 +30,27 @@ def _model(ws: Workspace, as_of: date) -> ReasonClassifier | None:
     return ReasonClassifier().fit(rows["text"], rows["reason"])
 
 
-def _pareto_chart(table: pd.DataFrame) -> Chart:
-    return Chart("reasons-pareto", {
-        "title": {"text": "流失原因帕累托 Churn reasons: lost revenue · customers"},
+def _pareto_chart(table: pd.DataFrame, *, measure: str) -> Chart:
+    """Bars of ``measure`` per reason, largest first, with the cumulative share as a line."""
+    money = measure == "lost_revenue"
+    table = table.sort_values([measure, "reason"], ascending=[False, True], kind="stable")
+    cumulative = table[measure].cumsum() / table[measure].sum() * 100
+    title = ("流失收入 Lost revenue by reason" if money else "流失客户 Churned customers by reason")
+    return Chart(f"reasons-pareto-{'revenue' if money else 'customers'}", {
+        "title": {"text": f"帕累托 Pareto · {title}"},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 28},
         "grid": {"top": 70, "bottom": 80},
         "xAxis": {"type": "category", "data": table["label_zh"].tolist(),
                   "axisLabel": {"rotate": 30}},
-        "yAxis": [{"type": "value", "name": "¥"},
+        "yAxis": [{"type": "value", "name": "¥" if money else "customers"},
                   {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"},
                    "splitLine": {"show": False}}],
         "series": [
-            {"name": "lost revenue 流失收入", "type": "bar",
-             "data": table["lost_revenue"].round(2).tolist()},
-            {"name": "customers 流失客户", "type": "bar", "yAxisIndex": 0,
-             "data": table["customers"].tolist(), "itemStyle": {"opacity": 0.5}},
-            {"name": "cumulative revenue % 累计占比", "type": "line", "yAxisIndex": 1,
-             "data": (table["cumulative_revenue_share"] * 100).round(1).tolist()},
+            {"name": "lost revenue 流失收入" if money else "customers 流失客户", "type": "bar",
+             "data": table[measure].round(2).tolist()},
+            {"name": "cumulative % 累计占比", "type": "line", "yAxisIndex": 1,
+             "data": cumulative.round(1).tolist()},
         ],
     })
 
@@ -111,7 +114,8 @@ def build(ws: Workspace, as_of: date) -> Section | None:
                          taxonomy=workspace_taxonomy(ws))
     surveys = survey_summary(ws, date(as_of.year - 2, as_of.month, 1), as_of, freq="month")
     drift = reason_drift(ws, start, as_of, model=model).head(5)
-    charts = [_pareto_chart(table)] if not table.empty else []
+    charts = [] if table.empty else [_pareto_chart(table, measure="lost_revenue"),
+                                     _pareto_chart(table, measure="customers")]
     charts.append(_survey_chart(surveys))
     shown = table[["label_en", "label_zh", "customers", "lost_revenue", "customer_share",
                    "revenue_share", "cumulative_revenue_share"]].copy()
