@@ -77,8 +77,8 @@ def demo(
                              percent=("churn rate", "revenue churn")))
     console.print(f"report: [bold]{report}[/bold]")
     if users:
-        console.print(f"web app: churnguard serve --workspace {workspace}  (users: "
-                      f"{', '.join(users)}; password 'demo')")
+        console.print(f"web app: churnguard serve --workspace {workspace}  → "
+                      f"http://127.0.0.1:8000 (users: {', '.join(users)}; password 'demo')")
         console.print("[yellow]warning: the demo passwords are 'demo' — change them before "
                       "sharing this workspace.[/yellow]")
     console.print(f"done in {time.perf_counter() - started:.1f} s")
@@ -91,7 +91,7 @@ def _seed_app(ws: Workspace, step) -> list[str]:
         return []
     with step("app users, owners, tasks"):
         created = seed_demo(ws)
-    return list(created.get("users", []))
+    return [f"{user['username']} ({user['role']})" for user in created["users"]]
 
 
 def _monthly_review(ws: Workspace, as_of: date, step) -> None:
