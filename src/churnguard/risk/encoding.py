@@ -1,0 +1,224 @@
+"""Turn a user's table into model inputs: numbers, categories and a linear design.
+
+Tables arrive as people have them: numbers stored as text with blanks (the IBM Telco
+``TotalCharges``), ``Yes``/``No`` columns, identifiers, rare levels. :class:`TableEncoder`
+learns once, in ``fit``, what each column is, and then always produces the same columns:
+
+- *numeric*: numbers, booleans, dates (as days since 1970) and text columns whose non-blank
+  values are (almost) all numbers; blanks become missing values;
+- *categorical*: other text or ``category`` columns; levels seen fewer than
+  ``min_level_count`` times share the level ``"(other)"``; unseen levels map there too;
+- *identifier*: text columns with a distinct value in (nearly) every row, which are dropped.
+
+:class:`LinearDesign` expands the encoded frame for a logistic regression: one-hot levels,
+standardised numbers with a missing-value flag, and a cubic spline basis on the rank of each
+number so the linear part can bend. It remembers which input column owns each design column,
+so contributions can be added back per input column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import QuantileTransformer, SplineTransformer
+
+OTHER = "(other)"
+MISSING = "(missing)"
+
+
+@dataclass
+class ColumnPlan:
+    """What one input column becomes."""
+
+    name: str
+    kind: str  # "numeric", "categorical" or "identifier"
+    levels: list[str] = field(default_factory=list)
+    text_number: bool = False
+
+
+def _as_frame(X: object) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
+        from churnguard.errors import SchemaError
+
+        raise SchemaError(f"expected a 2-D table of features, received shape {array.shape}. "
+                          f"Pass a pandas DataFrame with one row per customer.")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def _text_as_number(values: pd.Series) -> pd.Series | None:
+    """The column as numbers when nearly all non-blank values parse, else None."""
+    sample = values.dropna().head(400).astype("string").str.strip()
+    sample = sample[sample != ""]
+    if len(sample) and _parse(sample).notna().mean() < 0.9:
+        return None  # cheap early exit for ordinary text columns
+    text = values.astype("string").str.strip()
+    filled = int((text.notna() & (text != "")).sum())
+    numbers = _parse(values)
+    if filled and numbers.notna().sum() >= 0.98 * filled:
+        return numbers
+    return None
+
+
+def _parse(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
+
+
+def _numeric(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = pd.to_datetime(values)
+        if stamps.dt.tz is not None:
+            stamps = stamps.dt.tz_localize(None)
+        return (stamps - pd.Timestamp("1970-01-01")).dt.days.astype("float64")
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def _is_number_column(values: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+            or pd.api.types.is_datetime64_any_dtype(values))
+
+
+class TableEncoder:
+    """Learn column kinds and levels once; encode any later table the same way.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "charge": ["1.5", " ", "3", "4"],
+    ...                       "plan": ["x", "y", "x", "x"]})
+    >>> enc = TableEncoder(min_level_count=1, identifier_min_rows=2).fit(frame)
+    >>> [(p.name, p.kind) for p in enc.plans_]
+    [('id', 'identifier'), ('charge', 'numeric'), ('plan', 'categorical')]
+    >>> enc.transform(frame)["charge"].tolist()
+    [1.5, nan, 3.0, 4.0]
+    """
+
+    def __init__(self, *, min_level_count: int = 10, max_levels: int = 100,
+                 identifier_min_rows: int = 50) -> None:
+        self.min_level_count = min_level_count
+        self.max_levels = max_levels
+        self.identifier_min_rows = identifier_min_rows
+
+    def fit(self, X: object) -> TableEncoder:
+        frame = _as_frame(X)
+        self.columns_ = [str(c) for c in frame.columns]
+        self.plans_ = [self._plan(str(name), frame[name]) for name in frame.columns]
+        return self
+
+    def _plan(self, name: str, values: pd.Series) -> ColumnPlan:
+        if _is_number_column(values):
+            return ColumnPlan(name, "numeric")
+        if _text_as_number(values) is not None:
+            return ColumnPlan(name, "numeric", text_number=True)
+        text = values.astype("string")
+        counts = text.value_counts(dropna=True)
+        rows = len(values)
+        if rows >= self.identifier_min_rows and len(counts) >= 0.9 * rows:
+            return ColumnPlan(name, "identifier")
+        keep = counts[counts >= self.min_level_count].index[: self.max_levels]
+        return ColumnPlan(name, "categorical", levels=sorted(str(v) for v in keep))
+
+    @property
+    def feature_names_(self) -> list[str]:
+        """Names of the encoded columns (identifiers dropped)."""
+        return [p.name for p in self.plans_ if p.kind != "identifier"]
+
+    def transform(self, X: object) -> pd.DataFrame:
+        frame = _as_frame(X)
+        missing = [c for c in self.columns_ if c not in frame.columns]
+        if missing:
+            from churnguard.errors import SchemaError
+
+            raise SchemaError(f"the table lacks column(s) {', '.join(missing)} that the model "
+                              f"was fitted with. Pass the same columns as in fit.")
+        out = {}
+        for plan in self.plans_:
+            values = frame[plan.name].reset_index(drop=True)
+            if plan.kind == "numeric":
+                out[plan.name] = _numeric(values) if _is_number_column(values) else _parse(values)
+            elif plan.kind == "categorical":
+                text = values.astype("string")
+                known = text.isin(plan.levels) | text.isna()
+                text = text.where(known, OTHER)
+                out[plan.name] = pd.Categorical(text, categories=[*plan.levels, OTHER])
+        return pd.DataFrame(out)
+
+
+class LinearDesign:
+    """Expand an encoded frame into a design matrix for logistic regression.
+
+    Attributes set in ``fit``: ``owner_`` (input column index of each design column) and
+    ``means_`` (design column means on the fitting data, the baseline of contributions).
+    """
+
+    def __init__(self, *, n_knots: int = 5, low_cardinality: int = 10) -> None:
+        self.n_knots = n_knots
+        self.low_cardinality = low_cardinality
+
+    def fit(self, frame: pd.DataFrame) -> LinearDesign:
+        self.steps_: list[tuple[str, str, object]] = []
+        for name in frame.columns:
+            values = frame[name]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                self.steps_.append((name, "onehot", [*values.cat.categories, MISSING]))
+                continue
+            numbers = values.to_numpy(dtype="float64")
+            finite = numbers[np.isfinite(numbers)]
+            median = float(np.median(finite)) if finite.size else 0.0
+            scale = float(np.std(finite)) if finite.size else 1.0
+            self.steps_.append((name, "linear", (median, scale or 1.0,
+                                                 bool(np.isnan(numbers).any()))))
+            distinct = np.unique(finite)
+            if 2 < distinct.size <= self.low_cardinality:
+                self.steps_.append((name, "levels", distinct.tolist()))
+            elif distinct.size > self.low_cardinality:
+                column = np.where(np.isfinite(numbers), numbers, median).reshape(-1, 1)
+                ranks = QuantileTransformer(n_quantiles=min(200, column.shape[0]),
+                                            subsample=100_000, random_state=0).fit(column)
+                spline = SplineTransformer(n_knots=self.n_knots, degree=3,
+                                           extrapolation="constant")
+                spline.fit(ranks.transform(column))
+                self.steps_.append((name, "spline", (median, ranks, spline)))
+        self.names_ = list(frame.columns)
+        design, owner = self._build(frame)
+        self.owner_ = owner
+        self.means_ = design.mean(axis=0)
+        return self
+
+    def _build(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        blocks, owner = [], []
+        index = {name: i for i, name in enumerate(self.names_)}
+        for name, kind, state in self.steps_:
+            block = _expand(frame[name], kind, state)
+            blocks.append(block)
+            owner.extend([index[name]] * block.shape[1])
+        return np.hstack(blocks) if blocks else np.zeros((len(frame), 0)), np.asarray(owner)
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        return self._build(frame)[0]
+
+
+def _expand(values: pd.Series, kind: str, state: object) -> np.ndarray:
+    if kind == "onehot":
+        levels = state
+        text = values.astype("object").where(values.notna(), MISSING).to_numpy()
+        return (text[:, None] == np.asarray(levels, dtype=object)[None, :]).astype("float64")
+    numbers = values.to_numpy(dtype="float64")
+    if kind == "linear":
+        median, scale, flag = state
+        filled = np.where(np.isfinite(numbers), numbers, median)
+        columns = [(filled - median) / scale]
+        if flag:
+            columns.append(np.isnan(numbers).astype("float64"))
+        return np.column_stack(columns)
+    if kind == "levels":
+        return (numbers[:, None] == np.asarray(state)[None, :]).astype("float64")
+    median, ranks, spline = state
+    filled = np.where(np.isfinite(numbers), numbers, median).reshape(-1, 1)
+    return spline.transform(ranks.transform(filled))

@@ -1,0 +1,153 @@
+"""Reasons per customer from the model's own contributions, in English and Chinese.
+
+:meth:`ChurnRiskModel.contributions` splits each customer's log-odds into one term per
+feature (LightGBM ``pred_contrib`` plus the logistic partner). The reasons are the three
+features that push the risk up the most, each turned into a sentence about the customer's
+own value ("no order for 143 days" / "已 143 天未下单"). Sentences are built per feature over
+all customers at once, never customer by customer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from churnguard.risk.catalog import feature_info
+
+if TYPE_CHECKING:
+    from churnguard.risk.model import ChurnRiskModel
+
+_PLACEHOLDER = re.compile(r"(\{v\}|\{dir_en\}|\{dir_zh\})")
+
+
+def explain(model: ChurnRiskModel, X: Any, *, top: int = 3) -> pd.DataFrame:
+    """Top ``top`` reasons per row: the features that raise this customer's risk most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``X``; for ``k = 1..top`` the columns ``reason_k`` (feature name),
+        ``impact_k`` (log-odds added), ``reason_k_en`` and ``reason_k_zh`` (sentences).
+        A row with fewer than ``top`` risk-raising features has empty trailing reasons.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from churnguard.risk.model import ChurnRiskModel
+    >>> rng = np.random.default_rng(1)
+    >>> X = pd.DataFrame({"recency_days": rng.integers(1, 300, 500)})
+    >>> y = (rng.random(500) < X.recency_days / 300).astype(int)
+    >>> model = ChurnRiskModel(n_estimators=100).fit(X, y)
+    >>> explain(model, X.iloc[[3]])["reason_1_en"].tolist()
+    ['no order for 285 days']
+    """
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+    contributions = model.contributions(frame)
+    features = np.asarray(model.features_, dtype=object)
+    values = model._encode(frame)
+    impact = contributions[list(features)].to_numpy()
+    ranked = np.argsort(-impact, axis=1, kind="stable")[:, :top]
+    rows = np.arange(len(frame))
+    out: dict[str, Any] = {}
+    for k in range(min(top, len(features))):
+        chosen = ranked[:, k]
+        gain = impact[rows, chosen]
+        raises = gain > 0
+        out[f"reason_{k + 1}"] = np.where(raises, features[chosen], None)
+        out[f"impact_{k + 1}"] = np.where(raises, gain, np.nan)
+        english, chinese = _sentences(features, values, chosen, raises)
+        out[f"reason_{k + 1}_en"] = english
+        out[f"reason_{k + 1}_zh"] = chinese
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _sentences(features: np.ndarray, values: pd.DataFrame, chosen: np.ndarray,
+               raises: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    english = np.full(len(chosen), None, dtype=object)
+    chinese = np.full(len(chosen), None, dtype=object)
+    for j in np.unique(chosen[raises]):
+        mask = raises & (chosen == j)
+        name = str(features[j])
+        info = feature_info(name)
+        parts = _formatted(values[name][mask], info.format)
+        english[mask] = _fill(info.en, parts)
+        chinese[mask] = _fill(info.zh, parts)
+    return english, chinese
+
+
+def _fill(template: str, parts: dict[str, pd.Series]) -> np.ndarray:
+    pieces = _PLACEHOLDER.split(template)
+    result = pd.Series("", index=parts["v"].index, dtype="object")
+    for piece in pieces:
+        if piece in ("{v}", "{dir_en}", "{dir_zh}"):
+            result = result + parts[piece[1:-1]]
+        elif piece:
+            result = result + piece
+    return result.to_numpy(dtype=object)
+
+
+def _formatted(values: pd.Series, fmt: str) -> dict[str, pd.Series]:
+    """The value as display text, and the words for its direction."""
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
+        text = values.astype("object").where(values.notna(), "missing").astype(str)
+        return _with_direction(text, pd.Series(0.0, index=values.index))
+    numbers = values.astype("float64")
+    missing = numbers.isna()
+    shown = _number_text(numbers.fillna(0.0), fmt)
+    shown = shown.where(~missing, "unknown")
+    return _with_direction(shown, numbers.fillna(0.0))
+
+
+def _number_text(numbers: pd.Series, fmt: str) -> pd.Series:
+    if fmt in ("int", "flag"):
+        return numbers.round().astype("int64").astype(str)
+    if fmt == "money":
+        return numbers.map("{:,.0f}".format)
+    if fmt == "pct_change":
+        return (numbers.abs() * 100).round().astype("int64").astype(str) + "%"
+    if fmt == "pct":
+        return (numbers * 100).round().astype("int64").astype(str) + "%"
+    if fmt == "pct_points":
+        return (numbers.abs() * 100).round(1).astype(str)
+    if fmt == "signed_int":
+        return numbers.round().astype("int64").map("{:+d}".format)
+    if fmt == "signed_number":
+        return numbers.round(1).map("{:+.1f}".format)
+    if fmt in ("ratio", "score", "number"):
+        return numbers.round(1).astype(str)
+    return numbers.map("{:.4g}".format)
+
+
+def _with_direction(text: pd.Series, numbers: pd.Series) -> dict[str, pd.Series]:
+    falling = numbers < 0
+    return {
+        "v": text,
+        "dir_en": pd.Series(np.where(falling, "fell", "rose"), index=text.index),
+        "dir_zh": pd.Series(np.where(falling, "下降", "上升"), index=text.index),
+    }
+
+
+def reasons_text(explained: pd.DataFrame, *, language: str = "en", top: int = 3) -> pd.Series:
+    """The reasons of each row joined into one line (``"; "`` in English, ``"；"`` in Chinese).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"reason_1_en": ["no order for 90 days"], "reason_2_en": [None]})
+    >>> reasons_text(frame, top=2).tolist()
+    ['no order for 90 days']
+    """
+    separator = "；" if language == "zh" else "; "
+    columns = [f"reason_{k}_{language}" for k in range(1, top + 1)
+               if f"reason_{k}_{language}" in explained]
+    if not columns:
+        return pd.Series("", index=explained.index)
+    parts = explained[columns].astype("object")
+    joined = parts.apply(lambda col: col.fillna(""), axis=0)
+    text = joined[columns[0]]
+    for column in columns[1:]:
+        nonempty = joined[column] != ""
+        text = text.where(~nonempty, text + np.where(text != "", separator, "") + joined[column])
+    return text
