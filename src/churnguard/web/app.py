@@ -120,6 +120,29 @@ def _include_pages(app: FastAPI) -> None:
     mount_static(app)
 
 
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every ``(method, path)`` the app answers (HEAD and mounts left out), sorted.
+
+    Works with FastAPI's lazily included routers, whose ``app.routes`` entries are not plain
+    routes.
+    """
+    found: set[tuple[str, str]] = set()
+
+    def visit(route: Any, path: str | None = None) -> None:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                visit(context.original_route, context.path)
+            return
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                found.add((method, path or route.path))
+
+    for route in app.routes:
+        visit(route)
+    return sorted(found, key=lambda item: (item[1], item[0]))
+
+
 def error_body(detail: str, code: str) -> dict[str, str]:
     """The one error shape of the API: ``{"detail": ..., "code": ...}``."""
     return {"detail": detail, "code": code}

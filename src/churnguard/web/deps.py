@@ -12,8 +12,14 @@ check roles or owners by hand. Use these in route signatures:
 ``user: PageUser``
     For HTML pages (issue 8): the logged-in user, or a redirect to ``/login?next=<path>``
     (raised as :class:`LoginRequired`, which the app turns into a 303).
-``Depends(require_role("manager", "admin"))``
+``Depends(require_role("manager", "admin"))`` (or the aliases ``user: Manager``,
+``user: Admin``)
     403 for other roles; returns the user.
+``case: VisibleCase``, ``event: VisibleCareEvent``, ``survey: VisibleSurvey``
+    Likewise for ``case_id``, ``event_id``, ``survey_id``.
+``target: ManagedUser``
+    The user named by ``user_id`` when the caller manages them (admin: anyone; manager: their
+    team; 403 otherwise).
 ``customer: VisibleCustomer`` / ``task: VisibleTask`` / ``complaint: VisibleComplaint``
     The record named by the path parameter ``customer_id`` / ``task_id`` / ``complaint_id``
     when the user may see it: 404 when it does not exist, 403 when it is someone else's.
@@ -38,12 +44,13 @@ from sqlalchemy.orm import Session
 
 from churnguard.web.security import SESSION_COOKIE, CookieSigner
 from churnguard.workflow.errors import AuthenticationError, PermissionDeniedError
-from churnguard.workflow.models import Complaint, Customer, Task, User
+from churnguard.workflow.models import CareEvent, Complaint, Customer, RiskCase, Survey, Task, User
 from churnguard.workflow.services import auth, scope
 from churnguard.workflow.services.scope import visible_customers
 
-__all__ = ["CurrentUser", "DbSession", "LoginRequired", "PageComplaint", "PageCustomer",
-           "PageTask", "PageUser", "VisibleComplaint", "VisibleCustomer", "VisibleTask",
+__all__ = ["Admin", "CurrentUser", "DbSession", "LoginRequired", "ManagedUser", "Manager",
+           "PageComplaint", "PageCustomer", "PageTask", "PageUser", "VisibleCareEvent",
+           "VisibleCase", "VisibleComplaint", "VisibleCustomer", "VisibleSurvey", "VisibleTask",
            "current_user", "current_user_or_redirect", "get_db", "optional_user",
            "require_role", "visible_customers"]
 
@@ -142,7 +149,29 @@ def _page_complaint(complaint_id: int, user: PageUser, db: DbSession) -> Complai
     return scope.get_complaint(db, user, complaint_id)
 
 
+def _visible_case(case_id: int, user: CurrentUser, db: DbSession) -> RiskCase:
+    return scope.get_case(db, user, case_id)
+
+
+def _visible_care_event(event_id: int, user: CurrentUser, db: DbSession) -> CareEvent:
+    return scope.get_care_event(db, user, event_id)
+
+
+def _visible_survey(survey_id: int, user: CurrentUser, db: DbSession) -> Survey:
+    return scope.get_survey(db, user, survey_id)
+
+
+def _managed_user(user_id: int, user: CurrentUser, db: DbSession) -> User:
+    return scope.get_managed_user(db, user, user_id)
+
+
 VisibleCustomer = Annotated[Customer, Depends(_visible_customer)]
+VisibleCase = Annotated[RiskCase, Depends(_visible_case)]
+VisibleCareEvent = Annotated[CareEvent, Depends(_visible_care_event)]
+VisibleSurvey = Annotated[Survey, Depends(_visible_survey)]
+ManagedUser = Annotated[User, Depends(_managed_user)]
+Manager = Annotated[User, Depends(require_role("manager", "admin"))]
+Admin = Annotated[User, Depends(require_role("admin"))]
 VisibleTask = Annotated[Task, Depends(_visible_task)]
 VisibleComplaint = Annotated[Complaint, Depends(_visible_complaint)]
 PageCustomer = Annotated[Customer, Depends(_page_customer)]

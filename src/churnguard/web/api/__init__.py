@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from churnguard.web.api import auth, customers, kpis, tasks
+from churnguard.web.api import (
+    archive,
+    audit,
+    auth,
+    campaigns,
+    care,
+    cases,
+    complaints,
+    customers,
+    kpis,
+    surveys,
+    tasks,
+    users,
+)
 
 router = APIRouter(prefix="/api")
-for _module in (auth, customers, tasks, kpis):
+for _module in (auth, customers, tasks, complaints, cases, campaigns, care, archive, surveys,
+                users, audit, kpis):
     router.include_router(_module.router)

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCustomer, visible_customers
 from churnguard.workflow.models import Customer, PointsEntry, Task
+from churnguard.workflow.services import loyalty
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -85,3 +86,16 @@ def get_customer(customer: VisibleCustomer, db: DbSession) -> CustomerDetail:
                           scored_as_of=customer.scored_as_of,
                           handover_flag=customer.handover_flag,
                           points_balance=int(balance or 0), open_tasks=int(open_tasks or 0))
+
+
+class PointsChange(BaseModel):
+    delta: int
+    reason: str
+
+
+@router.post("/{customer_id}/points")
+def change_points(customer: VisibleCustomer, body: PointsChange, user: CurrentUser,
+                  db: DbSession) -> dict[str, int]:
+    """Add (or redeem, negative) loyalty points; returns the new balance."""
+    return {"points_balance": loyalty.add_points(db, customer, body.delta, body.reason,
+                                                 by=user)}

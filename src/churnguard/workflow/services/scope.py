@@ -12,14 +12,22 @@ customers.owner_id = :owner_id_1
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from churnguard.workflow.errors import NotFoundError, PermissionDeniedError
-from churnguard.workflow.models import Complaint, Customer, Task, User
+from churnguard.workflow.models import (
+    CareEvent,
+    Complaint,
+    Customer,
+    RiskCase,
+    Survey,
+    Task,
+    User,
+)
 
 
-def team_ids(user: User) -> ColumnElement[bool] | object:
+def team_ids(user: User) -> Select[tuple[int]]:
     """A sub-select of the user ids in ``user``'s team (the manager and their reports)."""
     return select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
 
@@ -95,3 +103,48 @@ def can_manage(actor: User, user: User) -> bool:
     """Whether ``actor`` may manage ``user`` (assign work, hand over their customers)."""
     return actor.role == "admin" or (actor.role == "manager"
                                      and (user.manager_id == actor.id or user.id == actor.id))
+
+
+def case_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``risk_cases``, like tasks."""
+    return owned_clause(user, RiskCase.owner_id, RiskCase.customer_id)
+
+
+def get_case(session: Session, user: User, case_id: int) -> RiskCase:
+    """Risk case ``case_id`` when ``user`` may see it."""
+    return _fetch(session, RiskCase, case_id, case_clause(user), "risk case")  # type: ignore
+
+
+def _on_visible_customer(model: type, user: User) -> ColumnElement[bool]:
+    return model.customer_id.in_(select(Customer.id).where(customer_clause(user)))  # type: ignore
+
+
+def get_care_event(session: Session, user: User, event_id: int) -> CareEvent:
+    """Care event ``event_id`` of a customer ``user`` may see."""
+    return _fetch(session, CareEvent, event_id, _on_visible_customer(CareEvent, user),  # type: ignore
+                  "care event")
+
+
+def get_survey(session: Session, user: User, survey_id: int) -> Survey:
+    """Survey ``survey_id`` of a customer ``user`` may see."""
+    return _fetch(session, Survey, survey_id, _on_visible_customer(Survey, user),  # type: ignore
+                  "survey")
+
+
+def get_managed_user(session: Session, actor: User, user_id: int) -> User:
+    """User ``user_id`` when ``actor`` manages them (admin: anyone; manager: their team)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} does not exist.")
+    if not can_manage(actor, user):
+        raise PermissionDeniedError(f"you do not manage user {user.username!r}.")
+    return user
+
+
+def user_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``users``: admins all, managers their team, reps themselves."""
+    if user.role == "admin":
+        return true()
+    if user.role == "manager":
+        return or_(User.id == user.id, User.manager_id == user.id)
+    return User.id == user.id

@@ -1,0 +1,94 @@
+"""``/api/campaigns``: win-back and retention campaigns with holdouts (managers and admins)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from churnguard.web.api.common import Page, Paging, paginate, paging
+from churnguard.web.deps import DbSession, Manager
+from churnguard.workflow.errors import NotFoundError
+from churnguard.workflow.models import Campaign, ChurnRecord, Customer
+from churnguard.workflow.services import campaigns as service
+from churnguard.workflow.services import scope
+from churnguard.workflow.settings import WorkflowPolicy
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+class CampaignCreate(BaseModel):
+    """Targets: ``customer_ids``, or ``archive_valuable=true`` for the valuable churned
+    customers in the caller's scope (win-back)."""
+
+    name: str
+    kind: str = "win_back"
+    customer_ids: list[str] = []
+    archive_valuable: bool = False
+    holdout_share: float = 0.2
+    seed: int = 0
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class Outcomes(BaseModel):
+    outcomes: dict[str, str]
+
+
+def _campaign(db: DbSession, campaign_id: int) -> Campaign:
+    campaign = db.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFoundError(f"campaign {campaign_id} does not exist.")
+    return campaign
+
+
+@router.get("")
+def list_campaigns(user: Manager, db: DbSession, paging: Annotated[Paging, Depends(paging)]
+                   ) -> Page[dict[str, Any]]:
+    """Campaigns with their measured effect, newest first."""
+    rows, total = paginate(db, select(Campaign).order_by(Campaign.id.desc()), paging)
+    return Page[dict[str, Any]](items=[service.campaign_effect(db, c) for c in rows],
+                                total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.post("", status_code=201)
+def create(body: CampaignCreate, user: Manager, db: DbSession) -> dict[str, Any]:
+    """Create a campaign; targets outside the caller's scope are refused (403)."""
+    ids = list(body.customer_ids)
+    if body.archive_valuable:
+        ids += db.scalars(select(ChurnRecord.customer_id).join(
+            Customer, Customer.id == ChurnRecord.customer_id).where(
+            ChurnRecord.valuable, ChurnRecord.won_back_on.is_(None),
+            scope.customer_clause(user))).all()
+    for customer_id in set(body.customer_ids):
+        scope.get_customer(db, user, customer_id)
+    campaign = service.create_campaign(db, body.name, ids, kind=body.kind,
+                                       holdout_share=body.holdout_share, seed=body.seed,
+                                       starts_on=body.starts_on, ends_on=body.ends_on, by=user)
+    return service.campaign_effect(db, campaign)
+
+
+@router.get("/{campaign_id}")
+def get_campaign(campaign_id: int, user: Manager, db: DbSession) -> dict[str, Any]:
+    """Success rate, holdout rate and uplift with its 95 % interval."""
+    return service.campaign_effect(db, _campaign(db, campaign_id))
+
+
+@router.post("/{campaign_id}/contact")
+def contact(campaign_id: int, user: Manager, db: DbSession, request: Request
+            ) -> dict[str, int]:
+    """Mark the treatment group contacted (customers at the contact cap are skipped)."""
+    policy = WorkflowPolicy.of(request.app.state.workspace)
+    return service.contact_treatment(db, _campaign(db, campaign_id), policy=policy)
+
+
+@router.post("/{campaign_id}/outcomes")
+def outcomes(campaign_id: int, body: Outcomes, user: Manager, db: DbSession
+             ) -> dict[str, Any]:
+    """Record outcomes ``{customer_id: success|failure|pending}``."""
+    campaign = _campaign(db, campaign_id)
+    service.record_outcomes(db, campaign, body.outcomes)
+    return service.campaign_effect(db, campaign)
