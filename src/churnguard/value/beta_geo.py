@@ -18,6 +18,7 @@ from churnguard.value._base import (
     Patterns,
     aggregate_patterns,
     check_rfm_arrays,
+    distinct,
     fit_mle,
     output_index,
     require_columns,
@@ -162,46 +163,60 @@ def _start(x: np.ndarray, T: np.ndarray) -> tuple[float, float, float, float]:
 
 
 class _Objective:
-    """Mean negative log-likelihood of BG/NBD and its gradient over log-parameters."""
+    """Mean negative log-likelihood of BG/NBD and its gradient over log-parameters.
+
+    Per-row logarithms are looked up from the distinct values of x, t_x and T (a few
+    thousand at most), so one pass over the patterns costs two transcendental functions a row.
+    """
 
     def __init__(self, patterns: Patterns, penalizer: float) -> None:
         self.penalizer = penalizer
         self.total = patterns.weight.sum()
-        values, inverse = np.unique(patterns.x, return_inverse=True)
+        values, inverse = distinct(patterns.x)
         self.x_values = values
-        self.x_weight = np.bincount(inverse, weights=patterns.weight)
+        self.x_weight = np.bincount(inverse, weights=patterns.weight, minlength=len(values))
         zero = patterns.x == 0
         self.T0, self.w0 = patterns.T[zero], patterns.weight[zero]
-        self.x, self.t_x, self.T = patterns.x[~zero], patterns.t_x[~zero], patterns.T[~zero]
-        self.w = patterns.weight[~zero]
+        repeat = ~zero
+        self.x, self.w = patterns.x[repeat], patterns.weight[repeat]
+        self.wx = self.w * self.x
+        self.x_set, self.x_index = distinct(self.x)
+        self.t_set, self.t_index = distinct(patterns.t_x[repeat])
+        self.T_set, self.T_index = distinct(patterns.T[repeat])
 
-    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        r, alpha, a, b = np.exp(theta)
+    def _x_only(self, r: float, alpha: float, a: float, b: float) -> np.ndarray:
+        """Log-likelihood and gradient parts that depend on x only, over distinct x."""
         u, wu = self.x_values, self.x_weight
-        # Terms that depend on x only, summed over the distinct x values.
         ll = wsum(wu, gammaln(r + u) - gammaln(r) + betaln(a, b + u) - betaln(a, b)) \
             + self.total * r * np.log(alpha)
         g_r = wsum(wu, digamma(r + u) - digamma(r)) + self.total * np.log(alpha)
-        g_alpha = self.total * r / alpha
         common = wsum(wu, digamma(a + b) - digamma(a + b + u))
-        g_a, g_b = common, common + wsum(wu, digamma(b + u) - digamma(b))
+        g_b = common + wsum(wu, digamma(b + u) - digamma(b))
         # Customers without repeat purchases: only the "still alive at T" term.
         log_a0 = np.log(alpha + self.T0)
-        ll -= r * wsum(self.w0, log_a0)
-        g_r -= wsum(self.w0, log_a0)
-        g_alpha -= r * wsum(self.w0, 1 / (alpha + self.T0))
+        return np.array([ll - r * wsum(self.w0, log_a0), g_r - wsum(self.w0, log_a0),
+                         self.total * r / alpha - r * wsum(self.w0, 1 / (alpha + self.T0)),
+                         common, g_b])
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, a, b = np.exp(theta)
+        ll, g_r, g_alpha, g_a, g_b = self._x_only(r, alpha, a, b)
         # Repeat buyers: log-sum-exp of "alive at T" and "dropped out after t_x".
-        x, w = self.x, self.w
-        log_T, log_t = np.log(alpha + self.T), np.log(alpha + self.t_x)
-        d = np.log(a) - np.log(b + x - 1) - (r + x) * (log_t - log_T)
+        w, x = self.w, self.x
+        log_T = np.log(alpha + self.T_set)[self.T_index]
+        inv_T = (1 / (alpha + self.T_set))[self.T_index]
+        gap = np.log(alpha + self.t_set)[self.t_index] - log_T
+        inv_gap = (1 / (alpha + self.t_set))[self.t_index] - inv_T
+        d = np.log(a) - np.log(b + self.x_set - 1)[self.x_index] - (r + x) * gap
         e = np.exp(-np.abs(d))
         sig = 1 / (1 + e)
-        w4 = np.where(d >= 0, sig, e * sig)
-        ll += wsum(w, np.maximum(d, 0) + np.log1p(e) - (r + x) * log_T)
-        g_r -= wsum(w, log_T + w4 * (log_t - log_T))
-        g_alpha -= wsum(w, (r + x) * ((1 - w4) / (alpha + self.T) + w4 / (alpha + self.t_x)))
-        g_a += wsum(w, w4) / a
-        g_b -= wsum(w, w4 / (b + x - 1))
+        w_drop = w * np.where(d >= 0, sig, e * sig)  # weight × P(dropped out | data)
+        ll += wsum(w, np.maximum(d, 0) + np.log1p(e)) - r * wsum(w, log_T) \
+            - wsum(self.wx, log_T)
+        g_r -= wsum(w, log_T) + wsum(w_drop, gap)
+        g_alpha -= r * wsum(w, inv_T) + wsum(self.wx, inv_T) + wsum(w_drop * (r + x), inv_gap)
+        g_a += w_drop.sum() / a
+        g_b -= wsum(w_drop, (1 / (b + self.x_set - 1))[self.x_index])
         params = np.array([r, alpha, a, b])
         grad_log = -np.array([g_r, g_alpha, g_a, g_b]) * params / self.total
         value = -ll / self.total + self.penalizer * float(np.sum(params**2))
