@@ -254,7 +254,7 @@ class _Matcher:
         self.chinese = {p.text: p for p in lexicon.chinese}
         ordered = lexicon.chinese_words
         self.zh_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        self.tokenizer = jieba_tokenizer(tuple(ordered))
+        self.words = ordered
 
     # English ------------------------------------------------------------------------
     def english(self, text: str) -> list[_Hit]:
@@ -302,11 +302,13 @@ class _Matcher:
             return []
         hits: list[_Hit] = []
         for clause, boost in _chinese_clauses(text):
-            bounds = self._boundaries(clause)
+            bounds: set[int] | None = None  # jieba runs only when a short phrase matched
             for m in self.zh_pattern.finditer(clause):
                 phrase = self.chinese[m.group(0)]
-                if len(phrase.text) <= 2 and not {m.start(), m.end()} <= bounds:
-                    continue
+                if len(phrase.text) <= 2:
+                    bounds = self._boundaries(clause) if bounds is None else bounds
+                    if not {m.start(), m.end()} <= bounds:
+                        continue
                 before, after = clause[:m.start()], clause[m.end():]
                 if _PRE_ZH.search(before) or _POST_ZH.match(after) or _UNRELATED_ZH.match(after):
                     continue
@@ -315,7 +317,7 @@ class _Matcher:
 
     def _boundaries(self, clause: str) -> set[int]:
         bounds, position = {0}, 0
-        for word in self.tokenizer.lcut(clause, HMM=True):
+        for word in jieba_tokenizer(self.words).lcut(clause, HMM=True):
             position += len(word)
             bounds.add(position)
         return bounds
