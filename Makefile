@@ -23,7 +23,7 @@ demo: install vendor
 
 test: install vendor
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --doctest-modules src tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from churnguard.cli.common import console
 
 
 @contextmanager
-def steps() -> Iterator[Callable]:
+def steps(*, output: Console = console) -> Iterator[Callable]:
     """A progress display; ``step(label, total=1)`` opens one bar and yields ``advance``.
 
     Examples
     --------
-    >>> with steps() as step:
+    >>> import io
+    >>> with steps(output=Console(file=io.StringIO())) as step:
     ...     with step("count", total=2) as advance:
     ...         advance(); advance()
     """
@@ -26,7 +28,7 @@ def steps() -> Iterator[Callable]:
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=console,
+        console=output,
         transient=False,
     )
 
