@@ -6,14 +6,16 @@ Customers (Inactivity 180 days):
 id    region  segment     owner  orders                  status
 ====  ======  ==========  =====  ======================  ===========================
 a     华东    smb         rep1   2024-01-10 ¥100,        active all year
-                                 2024-06-05 ¥200
+                                 2024-06-05 ¥200,
+                                 2024-07-01 ¥40
 b     华东    enterprise  rep1   2023-11-20 ¥300         churns 2024-05-18 (May)
 c     华北    smb         rep2   2024-06-20 ¥50          new in June
 d     华北    enterprise  rep2   2023-12-15 ¥80          churns 2024-06-12 (June)
 ====  ======  ==========  =====  ======================  ===========================
 
 June 2024: customers at start 2 (a, d), new 1 (c), churned 1 (d), end 2 (a, c), retention
-1/2. May 2024: start 3 (a, b, d), churned 1 (b), end 2, retention 2/3.
+1/2. May 2024: start 3 (a, b, d), churned 1 (b), end 2, retention 2/3. The July order makes
+June the last complete month, so the dashboard opens on June.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def make_shop(folder: Path) -> Workspace:
         "segment": ["smb", "enterprise", "smb", "enterprise"],
         "owner_id": ["S1", "S1", "S2", "S2"]}))
     ws.load("orders", orders_frame([("a", "2024-01-10", 100.0), ("a", "2024-06-05", 200.0),
+                                    ("a", "2024-07-01", 40.0),
                                     ("b", "2023-11-20", 300.0), ("c", "2024-06-20", 50.0),
                                     ("d", "2023-12-15", 80.0)]))
     return ws

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from churnguard.web.deps import CurrentUser, DbSession
 from churnguard.web.security import SESSION_COOKIE, CookieSigner
+from churnguard.workflow.errors import AuthenticationError
 from churnguard.workflow.models import User
 from churnguard.workflow.services import auth
 
@@ -39,7 +40,11 @@ def start_session(request: Request, response: Response, db: DbSession, username:
     """
     settings = request.app.state.settings
     ip = request.client.host if request.client else None
-    user, token = auth.login(db, username, password, ip=ip, policy=settings.policy())
+    try:
+        user, token = auth.login(db, username, password, ip=ip, policy=settings.policy())
+    except AuthenticationError:
+        db.commit()  # keep the failed attempt: the rate limit counts it
+        raise
     signer: CookieSigner = request.app.state.signer
     response.set_cookie(SESSION_COOKIE, signer.dumps(token), httponly=True, samesite="lax",
                         secure=settings.secure_cookies,

@@ -2,41 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+import json
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from churnguard.web.deps import CurrentUser, DbSession
-from churnguard.workflow.services import reporting
+from churnguard.workflow.services import campaigns, reporting
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
 
 @router.get("")
 def get_kpis(request: Request, user: CurrentUser, db: DbSession,
-             as_of: date | None = None) -> dict[str, Any]:
-    """``loyalty``: the ten loyalty KPIs of the whole business (from the warehouse, when
-    :func:`churnguard.metrics.loyalty_kpis` is available); ``workflow``: open and overdue tasks,
-    complaints and the save rate within what the caller may see."""
-    as_of = as_of or date.today()
-    return {"as_of": as_of.isoformat(),
-            "loyalty": _loyalty(request, as_of),
-            "workflow": reporting.workflow_summary(db, user, as_of=as_of)}
+             end: Annotated[date | None, Query(description="end of the span, exclusive "
+                                                            "(default today)")] = None,
+             months: Annotated[int, Query(ge=1, le=60)] = 12,
+             freq: Annotated[str, Query(pattern="^(month|quarter|year|all)$")] = "month",
+             ) -> dict[str, Any]:
+    """``loyalty``: the ten loyalty KPIs of the whole business per period over the ``months``
+    before ``end`` (from :func:`churnguard.metrics.loyalty_kpis`; ``null`` without a workspace);
+    ``workflow``: open and overdue tasks and complaints, open cases, the save rate and the
+    win-back success rate within what the caller may see."""
+    end = end or date.today()
+    start = end - timedelta(days=round(months * 365.25 / 12))
+    workflow = reporting.workflow_summary(db, user, as_of=end)
+    workflow["win_back_success_rate"] = campaigns.win_back_success_rate(db)
+    return {"start": start.isoformat(), "end": end.isoformat(), "freq": freq,
+            "loyalty": _loyalty(request, start, end, None if freq == "all" else freq),
+            "workflow": workflow}
 
 
-def _loyalty(request: Request, as_of: date) -> list[dict[str, Any]] | None:
+def _loyalty(request: Request, start: date, end: date, freq: str | None
+             ) -> list[dict[str, Any]] | None:
     ws = request.app.state.workspace
-    if ws is None:
+    if ws is None or not ws.has_table("orders"):
         return None
     try:
         from churnguard.metrics import loyalty_kpis
     except ImportError:
         return None
     cache: dict[Any, Any] = request.app.state.cache
-    key = ("loyalty_kpis", as_of)
+    key = ("loyalty_kpis", start, end, freq)
     if key not in cache:
-        with request.app.state.warehouse_lock:
-            frame = loyalty_kpis(ws, as_of)
-        cache[key] = frame.to_dict(orient="records") if hasattr(frame, "to_dict") else frame
+        with request.app.state.warehouse_lock:  # one warehouse connection for all threads
+            frame = loyalty_kpis(ws, start, end, freq=freq, churn=ws.churn_definition())
+        cache[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
     return cache[key]
