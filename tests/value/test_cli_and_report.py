@@ -44,12 +44,15 @@ def test_value_command_json(cdnow_workspace):
     assert payload["whale_curve"]["share_losing_money"] > 0
 
 
-def test_value_command_table_and_errors(cdnow_workspace):
+def test_value_command_table_save_and_errors(cdnow_workspace):
     runner = CliRunner()
     result = runner.invoke(app, ["value", "-w", str(cdnow_workspace.folder),
-                                 "--as-of", "1997-10-01", "--by", "revenue"])
+                                 "--as-of", "1997-10-01", "--by", "revenue", "--save"])
     assert result.exit_code == 0, result.output
     assert "核心客户" in result.output and "lose money" in result.output
+    assert "2,357 new" in result.output
+    stored = cdnow_workspace.to_pandas("value_tiers")
+    assert len(stored) == 2357 and set(stored["by"]) == {"revenue"}
     bad = runner.invoke(app, ["value", "-w", str(cdnow_workspace.folder),
                               "--as-of", "1997-10-01", "--by", "margin"])
     assert bad.exit_code != 0

@@ -79,3 +79,21 @@ def test_clv_tiers_on_cdnow(cdnow_orders):
     assert (tiers["tier"] == "core").sum() == 472  # ranks with (rank - 1) / 2357 < 0.2
     assert tiers["value"].is_monotonic_decreasing
     assert tiers["value"].iloc[0] > 100 * tiers["value"].iloc[-1]
+
+
+def test_save_value_tiers_keeps_one_row_per_date_and_customer(tmp_path):
+    from churnguard.value import save_value_tiers
+
+    ws = make_workspace(tmp_path / "ws", orders=TEN)
+    try:
+        tiers = value_tiers(ws, "2024-06-01")  # as_of may be positional
+        assert save_value_tiers(ws, tiers) == {"inserted": 11, "updated": 0}
+        assert save_value_tiers(ws, tiers) == {"inserted": 0, "updated": 11}
+        save_value_tiers(ws, value_tiers(ws, "2024-07-01"))
+        stored = ws.to_pandas("value_tiers")
+        assert len(stored) == 22
+        assert set(stored.columns) >= {"as_of", "customer_id", "tier", "tier_label", "value"}
+        with pytest.raises(SchemaError, match="needs the frame returned by value_tiers"):
+            save_value_tiers(ws, tiers.copy().pipe(lambda f: f.attrs.clear() or f))
+    finally:
+        ws.close()

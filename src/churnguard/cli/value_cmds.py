@@ -27,6 +27,8 @@ def value(
     top: Annotated[int, typer.Option(help="Core customers to list.")] = 10,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
     output: Annotated[Path | None, typer.Option(help="File for json/csv/xlsx.")] = None,
+    save: Annotated[bool, typer.Option(help="Store the tiers in the warehouse table "
+                                       "value_tiers (read by the web app).")] = False,
 ) -> None:
     """Customer value: tiers (核心/成长/维持/低价值), top core customers, whale curve, CLV models.
 
@@ -42,6 +44,12 @@ def value(
             raise ChurnguardError(f"workspace {ws.folder} has no orders. Load them with "
                                   f"`churnguard import orders FILE`.")
         overview = value_overview(ws, as_of=cutoff, by=by, months=months)
+        if save:
+            from churnguard.value import save_value_tiers
+
+            counts = save_value_tiers(ws, overview.tier_frame())
+            console.print(f"saved tiers as of {cutoff} to value_tiers: {counts['inserted']:,} "
+                          f"new, {counts['updated']:,} updated", highlight=False)
     customers = overview.customers[[c for c in CUSTOMER_COLUMNS
                                     if c in overview.customers.columns]]
     core = customers[customers["tier"] == "core"].head(top)

@@ -13,6 +13,7 @@ from churnguard.value.beta_geo import BetaGeo
 from churnguard.value.clv import clv
 from churnguard.value.cost_to_serve import cost_to_serve, driver_rates
 from churnguard.value.gamma_gamma import GammaGamma, frequency_monetary_independence
+from churnguard.value.overview import value_overview
 from churnguard.value.pareto_nbd import ParetoNBD
 from churnguard.value.profitability import (
     profit_at_risk,
@@ -22,7 +23,13 @@ from churnguard.value.profitability import (
 )
 from churnguard.value.rfm import rfm_summary, rfm_table
 from churnguard.value.scores import DEFAULT_RULES, SegmentRule, rfm_scores, segment_summary
-from churnguard.value.tiers import TIERS, core_customers, tier_summary, value_tiers
+from churnguard.value.tiers import (
+    TIERS,
+    core_customers,
+    save_value_tiers,
+    tier_summary,
+    value_tiers,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -42,8 +49,10 @@ __all__ = [
     "rfm_scores",
     "rfm_summary",
     "rfm_table",
+    "save_value_tiers",
     "segment_summary",
     "tier_summary",
+    "value_overview",
     "value_tiers",
     "whale_curve",
 ]

@@ -38,6 +38,14 @@ class ValueOverview:
     profit_summary: pd.Series | None
     independence: pd.Series
 
+    def tier_frame(self) -> pd.DataFrame:
+        """The tiers shaped like :func:`value_tiers` output (for ``save_value_tiers``)."""
+        column = {"clv": "clv", "revenue": "revenue_12m", "profit": "profit_12m"}[self.by]
+        frame = self.customers[["customer_id", "value_rank", "customer_share", "tier",
+                                "tier_label"]].assign(value=self.customers[column])
+        frame.attrs.update(as_of=str(self.as_of), by=self.by)
+        return frame
+
 
 def gross_margin(ws: Any, start: date, end: date) -> float:
     """Σ(amount − cost) / Σ amount over orders in ``[start, end)`` that carry a cost; 1.0

@@ -82,7 +82,7 @@ def tier_table(values: ibis.Table, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -
         tier_label=ibis.ifelse(positive, ibis.cases(*labels, else_=TIERS[3][1]), TIERS[3][1]))
 
 
-def value_tiers(ws: Any, *, as_of: date | datetime | str, by: str = "revenue",
+def value_tiers(ws: Any, as_of: date | datetime | str, *, by: str = "revenue",
                 cutoffs: Sequence[float] = DEFAULT_CUTOFFS, window_days: int = 365,
                 months: int = 12) -> pd.DataFrame:
     """Core, growth, maintain and low-value tiers of the customers who bought before ``as_of``.
@@ -141,8 +141,29 @@ def tier_summary(tiers: pd.DataFrame) -> pd.DataFrame:
     return grouped.sort_values("tier", key=lambda s: s.map(order), ignore_index=True)
 
 
-def core_customers(ws: Any, *, as_of: date | datetime | str, by: str = "revenue",
+def core_customers(ws: Any, as_of: date | datetime | str, *, by: str = "revenue",
                    cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> pd.DataFrame:
     """The core tier (核心客户) of :func:`value_tiers`, most valuable first."""
     tiers = value_tiers(ws, as_of=as_of, by=by, cutoffs=cutoffs)
     return tiers[tiers["tier"] == "core"].reset_index(drop=True)
+
+
+def save_value_tiers(ws: Any, tiers: pd.DataFrame) -> dict[str, int]:
+    """Store a :func:`value_tiers` frame in the warehouse table ``value_tiers``.
+
+    Rows are keyed by ``as_of, customer_id`` (saving the same date again replaces it), with
+    ``by, value, value_rank, tier, tier_label``; the workflow app reads the latest tier of
+    each customer from there. Returns the inserted/updated counts.
+    """
+    import pyarrow as pa
+
+    if "as_of" not in tiers.attrs:
+        raise SchemaError("save_value_tiers needs the frame returned by value_tiers (its "
+                          "attrs carry as_of and by).")
+    frame = pd.DataFrame({
+        "as_of": pd.to_datetime([tiers.attrs["as_of"]] * len(tiers)).date,
+        "customer_id": tiers["customer_id"].astype(str), "by": tiers.attrs.get("by", ""),
+        "value": tiers["value"].astype(float), "value_rank": tiers["value_rank"].astype("int64"),
+        "tier": tiers["tier"].astype(str), "tier_label": tiers["tier_label"].astype(str)})
+    return ws.warehouse.upsert("value_tiers", pa.Table.from_pandas(frame, preserve_index=False),
+                               key=["as_of", "customer_id"])
