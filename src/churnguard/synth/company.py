@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from churnguard.synth.calendar import price_changes
 from churnguard.synth.ids import make_ids
 
 SEGMENTS = np.array(["enterprise", "smb", "consumer"])
@@ -95,7 +96,7 @@ def make_company(rng: np.random.Generator, n: int, start: np.datetime64,
     rate = rng.gamma(2.0, SEGMENT_RATE[seg] / 2.0) / 365.0
     spend = rng.gamma(5.0, SEGMENT_SPEND[seg] / 5.0)
     owner = _assign_owners(rng, reps, signup)
-    churn_at, reason = _draw_churn(rng, seg, signup, end, reps, owner)
+    churn_at, reason = _draw_churn(rng, seg, signup, start, end, reps, owner)
     returns_at = _draw_winback(rng, churn_at, end)
     customers = pd.DataFrame({
         "customer_id": make_ids("C", n, width=7),
@@ -128,7 +129,7 @@ def _assign_owners(rng: np.random.Generator, reps: pd.DataFrame,
 
 
 def _draw_churn(rng: np.random.Generator, seg: np.ndarray, signup: np.ndarray,
-                end: np.datetime64, reps: pd.DataFrame,
+                start: np.datetime64, end: np.datetime64, reps: pd.DataFrame,
                 owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(seg)
     # Ordinary churn: exponential lifetime; customers who stay long are loyal.
@@ -137,6 +138,7 @@ def _draw_churn(rng: np.random.Generator, seg: np.ndarray, signup: np.ndarray,
     cum = REASON_MIX[seg].cumsum(axis=1)
     pick = (rng.random(n)[:, None] > cum).sum(axis=1).clip(0, len(ORDINARY_REASONS) - 1)
     reason = ORDINARY_REASONS[pick].astype(object)
+    churn_at = _cluster_by_cause(rng, churn_at, reason, signup, start, end)
     # An owner leaving makes some customers follow within months (the relationship left).
     left = reps["left_date"].to_numpy(dtype="datetime64[D]")[owner]
     follows = ~np.isnat(left) & (rng.random(n) < 0.45) & (left > signup)
@@ -148,6 +150,23 @@ def _draw_churn(rng: np.random.Generator, seg: np.ndarray, signup: np.ndarray,
     churn_at = np.where(stays, FAR_FUTURE, churn_at)
     reason = np.where(stays, "", reason).astype(object)
     return churn_at, reason
+
+
+def _cluster_by_cause(rng: np.random.Generator, churn_at: np.ndarray, reason: np.ndarray,
+                      signup: np.ndarray, start: np.datetime64,
+                      end: np.datetime64) -> np.ndarray:
+    """Price leavers go in the months after a price rise; market leavers in the downturn."""
+    n = len(churn_at)
+    rises = price_changes(start, end)
+    next_rise = rises[np.searchsorted(rises, signup).clip(0, len(rises) - 1)]
+    after_rise = next_rise + rng.integers(20, 120, n).astype("timedelta64[D]")
+    moved = (reason == "price") & (next_rise > signup) & (after_rise < churn_at)
+    moved &= rng.random(n) < 0.4  # the others would have left anyway, later
+    churn_at = np.where(moved, after_rise, churn_at)
+    span = int((end - start).astype(int))
+    downturn = start + int(span * 0.55) + rng.integers(0, span // 10, n).astype("timedelta64[D]")
+    hit = (reason == "market") & (downturn > signup) & (downturn < churn_at)
+    return np.where(hit, downturn, churn_at)
 
 
 def _draw_winback(rng: np.random.Generator, churn_at: np.ndarray,
