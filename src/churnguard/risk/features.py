@@ -1,0 +1,282 @@
+"""Point-in-time features for the churn-risk model, computed in the warehouse engine.
+
+``features(ws, as_of)`` returns one row per customer who is *active* at ``as_of`` under the
+churn definition, built only from rows dated strictly before ``as_of`` (orders by
+``order_date``, payments by ``paid_date``, interactions by ``ts``, resolutions by
+``resolved_at``, staff departures by ``left_date``, wallet surveys by the end of their year).
+Adding data dated on or after ``as_of`` changes no feature (tested). The descriptive columns of
+``customers`` (segment, region, channel, owner) are the table as loaded: keep them historical
+if they change.
+
+Windows: "last N days" is ``[as_of − N, as_of)``; "the 90 before" is ``[as_of − 180,
+as_of − 90)``; "a year earlier" for 180 days is ``[as_of − 545, as_of − 365)``. A change is
+``recent / earlier − 1`` (null when the earlier window is empty). Counts are purchases
+(``amount >= 0``); revenue is net of returns.
+
+Columns (see :mod:`churnguard.risk.catalog` for their meaning and reason sentences):
+``customer_id``, :data:`FEATURE_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from churnguard.churn import ChurnDefinition, midnight, to_date
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+ORDER_COLUMNS = [
+    "recency_days", "tenure_days", "orders_30d", "orders_90d", "orders_180d", "orders_365d",
+    "revenue_30d", "revenue_90d", "revenue_180d", "revenue_365d", "orders_change_90d",
+    "orders_change_yoy_180d", "revenue_change_90d", "revenue_change_yoy_180d",
+    "avg_order_value_365d", "order_value_change_180d", "typical_gap_days", "gap_ratio",
+    "categories_180d", "categories_change_180d", "products_365d",
+]
+PAYMENT_COLUMNS = ["avg_days_late_365d", "max_days_late_365d", "late_share_365d",
+                   "overdue_invoices"]
+SERVICE_COLUMNS = ["complaints_90d", "complaints_365d", "complaints_change_90d",
+                   "unresolved_complaints", "days_since_complaint", "last_csat", "csat_change",
+                   "last_nps", "nps_change"]
+RELATION_COLUMNS = ["owner_left", "days_since_owner_left", "wallet_share",
+                    "wallet_share_change", "segment", "region", "channel"]
+FEATURE_COLUMNS = ORDER_COLUMNS + PAYMENT_COLUMNS + SERVICE_COLUMNS + RELATION_COLUMNS
+CATEGORICAL_COLUMNS = ["segment", "region", "channel"]
+CSAT_KINDS = ("survey", "csat")
+NPS_KINDS = ("nps",)
+_ZERO_FILLED = {"orders_30d", "orders_90d", "orders_180d", "orders_365d", "revenue_30d",
+                "revenue_90d", "revenue_180d", "revenue_365d", "categories_180d",
+                "products_365d", "overdue_invoices", "complaints_90d", "complaints_365d",
+                "complaints_change_90d", "unresolved_complaints", "owner_left"}
+
+
+def _change(recent: ir.NumericValue, earlier: ir.NumericValue) -> ir.FloatingValue:
+    return ibis.ifelse(earlier > 0, recent.cast("float64") / earlier - 1, ibis.null("float64"))
+
+
+def _days_between(later: date | ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
+    start = ibis.date(later) if isinstance(later, date) else later
+    return start.delta(earlier, unit="day")
+
+
+def order_features(ws: Workspace, as_of: date) -> ir.Table:
+    """Purchase and spend features per customer with an order before ``as_of``."""
+    orders = ws.table("orders")
+    orders = orders.filter(orders.order_date < midnight(as_of))
+    day = orders.order_date.cast("date")
+    orders = orders.mutate(day=day, age=_days_between(as_of, day))
+    buy = orders.amount >= 0
+    age = orders.age
+
+    def count(low: int, high: int) -> ir.IntegerValue:
+        return orders.order_id.count(where=buy & (age > low) & (age <= high))
+
+    def revenue(low: int, high: int) -> ir.FloatingValue:
+        return orders.amount.sum(where=(age > low) & (age <= high)).fill_null(0.0)
+
+    agg = orders.group_by("customer_id").aggregate(
+        first_day=orders.day.min(where=buy), last_day=orders.day.max(where=buy),
+        purchase_days=orders.day.nunique(where=buy),
+        orders_30d=count(0, 30), orders_90d=count(0, 90), orders_180d=count(0, 180),
+        orders_365d=count(0, 365), orders_90_180=count(90, 180), orders_365_545=count(365, 545),
+        orders_180_360=count(180, 360),
+        revenue_30d=revenue(0, 30), revenue_90d=revenue(0, 90), revenue_180d=revenue(0, 180),
+        revenue_365d=revenue(0, 365), revenue_90_180=revenue(90, 180),
+        revenue_365_545=revenue(365, 545), revenue_180_360=revenue(180, 360),
+        categories_180d=orders.category.nunique(where=buy & (age <= 180)),
+        categories_180_360=orders.category.nunique(where=buy & (age > 180) & (age <= 360)),
+        products_365d=orders.product.nunique(where=buy & (age <= 365)),
+    )
+    agg = agg.filter(agg.last_day.notnull())
+    recency = _days_between(as_of, agg.last_day)
+    gap = ibis.ifelse(agg.purchase_days > 1,
+                      _days_between(agg.last_day, agg.first_day).cast("float64")
+                      / (agg.purchase_days - 1), ibis.null("float64"))
+    aov_recent = ibis.ifelse(agg.orders_180d > 0, agg.revenue_180d / agg.orders_180d,
+                             ibis.null("float64"))
+    aov_before = ibis.ifelse(agg.orders_180_360 > 0, agg.revenue_180_360 / agg.orders_180_360,
+                             ibis.null("float64"))
+    return agg.select(
+        "customer_id", recency_days=recency, tenure_days=_days_between(as_of, agg.first_day),
+        orders_30d=agg.orders_30d, orders_90d=agg.orders_90d, orders_180d=agg.orders_180d,
+        orders_365d=agg.orders_365d, revenue_30d=agg.revenue_30d, revenue_90d=agg.revenue_90d,
+        revenue_180d=agg.revenue_180d, revenue_365d=agg.revenue_365d,
+        orders_change_90d=_change(agg.orders_90d, agg.orders_90_180),
+        orders_change_yoy_180d=_change(agg.orders_180d, agg.orders_365_545),
+        revenue_change_90d=_change(agg.revenue_90d, agg.revenue_90_180),
+        revenue_change_yoy_180d=_change(agg.revenue_180d, agg.revenue_365_545),
+        avg_order_value_365d=ibis.ifelse(agg.orders_365d > 0, agg.revenue_365d
+                                         / agg.orders_365d, ibis.null("float64")),
+        order_value_change_180d=_change(aov_recent, aov_before),
+        typical_gap_days=gap,
+        gap_ratio=ibis.ifelse(gap > 0, recency.cast("float64") / gap, ibis.null("float64")),
+        categories_180d=agg.categories_180d,
+        categories_change_180d=agg.categories_180d - agg.categories_180_360,
+        products_365d=agg.products_365d,
+    )
+
+
+def payment_features(ws: Workspace, as_of: date) -> ir.Table:
+    """Lateness of invoices due in the last 365 days; unpaid ones count as late until paid."""
+    orders = ws.table("orders")
+    due = orders.due_date.cast("date")
+    orders = orders.filter(orders.order_date < midnight(as_of), due.notnull(),
+                           due < as_of, _days_between(as_of, due) <= 365)
+    paid = orders.paid_date.cast("date")
+    settled = paid.notnull() & (paid < as_of)
+    late = ibis.ifelse(settled, ibis.greatest(_days_between(paid, due), 0),
+                       _days_between(as_of, due))
+    orders = orders.mutate(late=late, settled=settled)
+    return orders.group_by("customer_id").aggregate(
+        avg_days_late_365d=orders.late.mean(),
+        max_days_late_365d=orders.late.max(),
+        late_share_365d=(orders.late > 0).cast("float64").mean(),
+        overdue_invoices=orders.order_id.count(where=~orders.settled),
+    )
+
+
+def service_features(ws: Workspace, as_of: date) -> ir.Table:
+    """Complaints (counts, trend, unresolved, days since last) and the last two survey scores."""
+    cutoff = midnight(as_of)
+    rows = ws.table("interactions")
+    rows = rows.filter(rows.ts < cutoff)
+    rows = rows.mutate(age=_days_between(as_of, rows.ts.cast("date")))
+    complaint = rows.kind == "complaint"
+    open_ = complaint & (rows.resolved_at.isnull() | (rows.resolved_at >= cutoff))
+    complaints = rows.group_by("customer_id").aggregate(
+        complaints_90d=rows.interaction_id.count(where=complaint & (rows.age <= 90)),
+        complaints_365d=rows.interaction_id.count(where=complaint & (rows.age <= 365)),
+        complaints_90_180=rows.interaction_id.count(
+            where=complaint & (rows.age > 90) & (rows.age <= 180)),
+        unresolved_complaints=rows.interaction_id.count(where=open_),
+        days_since_complaint=rows.age.min(where=complaint),
+    )
+    complaints = complaints.mutate(
+        complaints_change_90d=complaints.complaints_90d - complaints.complaints_90_180
+    ).drop("complaints_90_180")
+    csat = _last_two_scores(rows, CSAT_KINDS, "csat")
+    nps = _last_two_scores(rows, NPS_KINDS, "nps")
+    return (complaints.outer_join(csat, "customer_id", rname="{name}_csat")
+            .pipe(_coalesce_key, "customer_id_csat")
+            .outer_join(nps, "customer_id", rname="{name}_nps")
+            .pipe(_coalesce_key, "customer_id_nps"))
+
+
+def _coalesce_key(table: ir.Table, other: str) -> ir.Table:
+    return table.mutate(customer_id=table.customer_id.fill_null(table[other])).drop(other)
+
+
+def _last_two_scores(rows: ir.Table, kinds: tuple[str, ...], name: str) -> ir.Table:
+    scored = rows.filter(rows.kind.isin(kinds), rows.score.notnull())
+    window = ibis.window(group_by="customer_id", order_by=[ibis.desc("ts"),
+                                                           ibis.desc("interaction_id")])
+    scored = scored.mutate(rank=ibis.row_number().over(window))  # 0 = latest
+    last = scored.score.max(where=scored.rank == 0)
+    previous = scored.score.max(where=scored.rank == 1)
+    agg = scored.group_by("customer_id").aggregate(last=last, previous=previous)
+    return agg.select("customer_id", **{f"last_{name}": agg["last"],
+                                        f"{name}_change": agg["last"] - agg.previous})
+
+
+def relationship_features(ws: Workspace, as_of: date) -> ir.Table:
+    """Owner departure, segment/region/channel and share of wallet per customer."""
+    customers = ws.table("customers")
+    staff = ws.table("staff")
+    left = staff.filter(staff.left_date.notnull(), staff.left_date.cast("date") < as_of)
+    left = left.select(owner=left.staff_id, left_day=left.left_date.cast("date"))
+    joined = customers.left_join(left, customers.owner_id == left.owner)
+    base = joined.select(
+        "customer_id", "segment", "region", "channel",
+        owner_left=joined.left_day.notnull().cast("int64"),
+        days_since_owner_left=_days_between(as_of, joined.left_day),
+    )
+    wallet = _wallet_share(ws, as_of)
+    return base.left_join(wallet, "customer_id").drop("customer_id_right")
+
+
+def _wallet_share(ws: Workspace, as_of: date) -> ir.Table:
+    """Our revenue over the customer's category spend, for the last two survey years that
+    ended before ``as_of`` (a survey period is the 365 days from its ``period``)."""
+    wallet = ws.table("wallet")
+    start = wallet.period.cast("date")
+    wallet = wallet.mutate(start=start, stop=(start + ibis.interval(days=365)).cast("date"))
+    wallet = wallet.filter(wallet.stop <= as_of, wallet.category_spend > 0)
+    window = ibis.window(group_by="customer_id", order_by=ibis.desc("start"))
+    wallet = wallet.mutate(rank=ibis.row_number().over(window))
+    wallet = wallet.filter(wallet.rank <= 1)
+    orders = ws.table("orders")
+    orders = orders.filter(orders.order_date < midnight(as_of))
+    orders = orders.select(buyer=orders.customer_id, day=orders.order_date.cast("date"),
+                           amount=orders.amount)
+    matched = wallet.left_join(orders, (wallet.customer_id == orders.buyer)
+                               & (orders.day >= wallet.start) & (orders.day < wallet.stop))
+    per = matched.group_by(["customer_id", "rank", "category_spend"]).aggregate(
+        revenue=matched.amount.sum().fill_null(0.0))
+    per = per.mutate(share=per.revenue / per.category_spend)
+    out = per.group_by("customer_id").aggregate(
+        wallet_share=per.share.max(where=per.rank == 0),
+        earlier=per.share.max(where=per.rank == 1),
+    )
+    return out.select("customer_id", "wallet_share",
+                      wallet_share_change=out.wallet_share - out.earlier)
+
+
+def feature_table(ws: Workspace, as_of: date | datetime | str, *,
+                  churn: ChurnDefinition | None = None) -> ir.Table:
+    """:func:`features` as an Ibis expression (nothing runs until it is executed)."""
+    day = to_date(as_of)
+    definition = churn or ws.churn_definition()
+    status = definition.status(ws, day)
+    active = status.filter(status.status == "active").select("customer_id")
+    table = active
+    for part in (order_features(ws, day), payment_features(ws, day),
+                 service_features(ws, day), relationship_features(ws, day)):
+        table = table.left_join(part, "customer_id")
+        table = table.drop(*[c for c in table.columns if c.endswith("_right")])
+    fills = {name: table[name].fill_null(0) for name in _ZERO_FILLED}
+    table = table.mutate(**fills)
+    return table.select("customer_id", *FEATURE_COLUMNS)
+
+
+def features(ws: Workspace, as_of: date | datetime | str, *,
+             churn: ChurnDefinition | None = None) -> pd.DataFrame:
+    """One row per customer active at ``as_of`` with the point-in-time features.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    as_of
+        Reference date; only data dated strictly before it is used.
+    churn
+        Who counts as active; the workspace's churn definition by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id`` and :data:`FEATURE_COLUMNS`, sorted by ``customer_id``; segment,
+        region and channel are pandas categories.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from churnguard import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+    >>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a", "b"]}))
+    >>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1", "2", "3"],
+    ...     "customer_id": ["a", "a", "b"], "amount": [10.0, 30.0, 5.0],
+    ...     "order_date": ["2024-01-01", "2024-02-20", "2023-01-01"]}))
+    >>> f = features(ws, "2024-03-01")
+    >>> f[["customer_id", "recency_days", "orders_90d", "revenue_90d"]].values.tolist()
+    [['a', 10, 2, 40.0]]
+    """
+    frame = feature_table(ws, as_of, churn=churn).to_pandas()
+    frame = frame.sort_values("customer_id", ignore_index=True)
+    for name in CATEGORICAL_COLUMNS:
+        frame[name] = frame[name].astype("category")
+    return frame
