@@ -29,7 +29,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,9 +93,14 @@ def evaluate_lexicon(hand: pd.DataFrame, synth_test: pd.DataFrame) -> tuple[dict
 
 
 def evaluate_model(hand: pd.DataFrame, synth_train: pd.DataFrame, synth_test: pd.DataFrame, *,
-                   folds: int = 5, seed: int = 0,
-                   threshold: float = 0.35) -> tuple[dict, pd.DataFrame]:
-    """Cross-validated macro-F1 of :class:`ReasonClassifier` (see the module protocol)."""
+                   folds: int = 5, seed: int = 0, threshold: float = 0.35,
+                   make_model: Callable[[], Any] | None = None) -> tuple[dict, pd.DataFrame]:
+    """Cross-validated macro-F1 of :class:`ReasonClassifier` (see the module protocol).
+
+    ``make_model`` builds another model to score with the same protocol (it needs ``fit(texts,
+    reasons)`` and ``predict(texts)`` returning ``reason`` and ``source`` columns); the bench
+    uses it for baselines.
+    """
     hand = hand.reset_index(drop=True)
     synth_test = synth_test.reset_index(drop=True)
     hand_folds = StratifiedKFold(folds, shuffle=True, random_state=seed).split(
@@ -104,7 +111,8 @@ def evaluate_model(hand: pd.DataFrame, synth_train: pd.DataFrame, synth_test: pd
         test = pd.concat([hand.iloc[hand_test], synth_test.iloc[synth_fold]], ignore_index=True)
         train = pd.concat([synth_train, hand.iloc[hand_train]], ignore_index=True)
         train = train[~train["text"].isin(test["text"])]  # never score a text trained on
-        model = ReasonClassifier(threshold=threshold).fit(train["text"], train["reason"])
+        model = make_model() if make_model else ReasonClassifier(threshold=threshold)
+        model.fit(train["text"], train["reason"])
         predicted = model.predict(test["text"])
         parts.append(test.assign(predicted=predicted["reason"].to_numpy(),
                                  source=predicted["source"].to_numpy()))
