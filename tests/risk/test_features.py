@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from tests.factories import make_workspace
 
 from churnguard.churn import Inactivity
 from churnguard.risk.features import FEATURE_COLUMNS, features
-from tests.factories import make_workspace
 
 AS_OF = "2024-07-01"
 
