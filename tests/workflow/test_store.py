@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from churnguard.workflow import make_engine, migrate
+from churnguard.workflow.db import writing
 from churnguard.workflow.errors import ConflictError, InvalidInputError
 from churnguard.workflow.models import AuditEntry, Base, Task
 from churnguard.workflow.services import tasks
@@ -69,23 +71,39 @@ def test_two_editors_of_one_task_cannot_silently_overwrite(store):
         task = tasks.create_task(setup, customer(setup, "c1", users["ann"]), title="Call")
         setup.commit()
         task_id = task.id
-    first, second = store(), store()
-    mine = first.get(Task, task_id)
-    theirs = second.get(Task, task_id)
-    tasks.update_task(first, mine, version=theirs.version, outcome="left a message")
-    first.commit()
-    with pytest.raises(ConflictError, match=r"your version 1, now 2"):
-        tasks.update_task(second, second.get(Task, task_id, populate_existing=True),
-                          version=1, outcome="customer saved")
-    second.rollback()
-    # even without the version check, the ORM's version column stops a stale write
-    stale = second.get(Task, task_id)
-    second.execute(text("UPDATE tasks SET version = version + 1 WHERE id = :i"), {"i": task_id})
-    stale.outcome = "overwrite"
-    from sqlalchemy.orm.exc import StaleDataError
+    # both open the task (two page loads), each sees version 1
+    with store() as first_read, store() as second_read:
+        seen_first = first_read.get(Task, task_id).version
+        seen_second = second_read.get(Task, task_id).version
+    assert seen_first == seen_second == 1
+    # the first saves
+    with store() as first:
+        writing(first)
+        tasks.update_task(first, first.get(Task, task_id), version=seen_first,
+                          outcome="left a message")
+        first.commit()
+    # the second saves what they saw: refused, nothing overwritten
+    with store() as second:
+        writing(second)
+        with pytest.raises(ConflictError, match=r"your version 1, now 2"):
+            tasks.update_task(second, second.get(Task, task_id), version=seen_second,
+                              outcome="customer saved")
+        second.rollback()
+        assert second.get(Task, task_id).outcome == "left a message"
 
-    with pytest.raises(StaleDataError):
-        second.flush()
-    second.rollback()
-    first.close()
-    second.close()
+
+def test_the_version_column_also_stops_a_stale_write_without_the_check(store):
+    with store() as setup:
+        users = team(setup)
+        task = tasks.create_task(setup, customer(setup, "c1", users["ann"]), title="Call")
+        setup.commit()
+        task_id = task.id
+    with store() as session:
+        writing(session)
+        stale = session.get(Task, task_id)
+        session.execute(text("UPDATE tasks SET version = version + 1 WHERE id = :i"),
+                        {"i": task_id})
+        stale.outcome = "overwrite"
+        with pytest.raises(StaleDataError):
+            session.flush()
+        session.rollback()

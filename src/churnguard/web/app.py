@@ -48,9 +48,10 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
         raise ConfigError("create_app needs a workspace or database_url=, e.g. "
                           "create_app(Workspace.open('shop')).")
     settings = settings or _settings_from(ws)
-    engine = (make_engine(url, poolclass=StaticPool) if url in ("sqlite://", "sqlite:///:memory:")
-              else make_engine(url, pool_size=10, max_overflow=20)
-              if url.startswith("postgresql") else make_engine(url))
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        engine = make_engine(url, poolclass=StaticPool)
+    else:  # one connection per worker thread (uvicorn runs sync routes on 40 threads)
+        engine = make_engine(url, pool_size=10, max_overflow=30, pool_timeout=60)
     migrate(engine)
 
     @asynccontextmanager

@@ -43,6 +43,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from churnguard.web.security import SESSION_COOKIE, CookieSigner
+from churnguard.workflow.db import writing
 from churnguard.workflow.errors import AuthenticationError, PermissionDeniedError
 from churnguard.workflow.models import CareEvent, Complaint, Customer, RiskCase, Survey, Task, User
 from churnguard.workflow.services import auth, scope
@@ -66,6 +67,8 @@ class LoginRequired(Exception):
 def get_db(request: Request) -> Iterator[Session]:
     """A session for one request: commit on success, roll back on error."""
     session = request.app.state.sessionmaker()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        writing(session)  # SQLite: take the write lock first; no "database is locked"
     try:
         yield session
         session.commit()

@@ -39,18 +39,36 @@ def make_engine(url: str, **options: Any) -> Engine:
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), so the driver must not
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """``BEGIN IMMEDIATE`` for transactions that will write (execution option ``write``):
+    they take the write lock up front and wait for it (busy timeout) instead of failing with
+    "database is locked" when a read transaction later tries to write."""
+    immediate = connection.get_execution_options().get("write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writing(session: Session) -> Session:
+    """Start ``session``'s transaction as a writer (``BEGIN IMMEDIATE`` on SQLite, a no-op
+    elsewhere); call before the first statement of a request that changes data."""
+    session.connection(execution_options={"write": True})
+    return session
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -90,7 +108,7 @@ def session_scope(factory: sessionmaker[Session], *, actor_id: int | None = None
                   ) -> Iterator[Session]:
     """A session that commits on success, rolls back on error; changes are audited as
     ``actor_id`` (``None`` means the system, e.g. ``churnguard sync``)."""
-    session = factory()
+    session = writing(factory())
     session.info["actor_id"] = actor_id
     try:
         yield session
