@@ -8,7 +8,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from tests.web.pages_support import make_shop
 from typer.testing import CliRunner
 
 from churnguard.cli import app as cli_app
@@ -17,6 +16,7 @@ from churnguard.report.monthly import write_monthly_report
 from churnguard.report.panels import cohort_long, risk_share
 from churnguard.report.review import kpi_cards, monthly_review
 from churnguard.report.scope import ScopedWorkspace
+from tests.web.pages_support import make_shop
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,22 @@ def test_cli_writes_and_explains_mistakes(shop, tmp_path):
     bad = runner.invoke(cli_app, ["report", "--workspace", str(shop.folder), "--month",
                                   "2024-06", "--format", "docx"])
     assert "--format 'docx' is not one of html, xlsx, pdf" in str(bad.exception)
+
+
+def test_risk_by_tier_uses_the_latest_scores_in_scope(tmp_path):
+    import pyarrow as pa
+
+    from churnguard.report.panels import risk_by_tier_panel
+
+    ws = make_shop(tmp_path / "shop")
+    ws.warehouse.replace("risk_scores", pa.table({
+        "customer_id": ["a", "a", "b", "d"],
+        "as_of": pa.array([date(2024, 6, 1), date(2024, 6, 20), date(2024, 6, 20),
+                           date(2024, 7, 5)]),
+        "p_churn": [0.9, 0.1, 0.8, 0.9], "risk_band": ["high", "low", "high", "high"]}))
+    panel = risk_by_tier_panel(ScopedWorkspace(ws, region="华东"), date(2024, 7, 1))
+    assert panel.ok, panel
+    frame = panel.data
+    # a's latest score before July is low, b's is high; d (华北, and scored after) is out.
+    assert frame["customers"].sum() == 2 and frame["at_risk"].sum() == 1
+    ws.close()

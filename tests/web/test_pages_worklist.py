@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
@@ -109,3 +110,20 @@ def test_record_churn_then_win_back(shop):  # noqa: F811
         record = db.scalar(select(ChurnRecord).where(ChurnRecord.customer_id == "b"))
         assert (record.reason, record.valuable, str(record.won_back_on)) == (
             "price", True, "2024-07-02")
+
+
+def test_worklist_shows_the_rules_each_customer_fired(shop):  # noqa: F811
+    import pyarrow as pa
+
+    ws, app, _ = shop
+    ws.warehouse.replace("risk_scores", pa.table({
+        "customer_id": ["b", "b", "a"],
+        "as_of": pa.array([date(2024, 6, 1), date(2024, 7, 1), date(2024, 7, 1)]),
+        "p_churn": [0.5, 0.9, 0.2],
+        "rules_en": ["old rule", "orders fell 60%; late payment", ""],
+        "rules_zh": ["旧规则", "订单下降60%；付款延迟", ""]}))
+    page = client_for(app, "rep1").get("/my-customers").text
+    row_b = page.split('data-customer="b"')[1].split("</tr>")[0]
+    assert "orders fell 60%" in row_b and "late payment" in row_b and "old rule" not in row_b
+    page = client_for(app, "rep1", lang="zh").get("/my-customers").text
+    assert "付款延迟" in page.split('data-customer="b"')[1].split("</tr>")[0]

@@ -139,3 +139,25 @@ def rfm_of(orders: pd.DataFrame, as_of: date) -> dict[str, float | None]:
     last = pd.to_datetime(before["order_date"]).max()
     return {"recency": float((pd.Timestamp(as_of) - last).days),
             "frequency": float(len(before)), "monetary": float(before["amount"].mean())}
+
+
+def fired_rules(ws: Workspace | None, customer_ids: list[str], lang: str) -> dict[str, list[str]]:
+    """The warning rules each customer fired at their latest score (``risk_scores``:
+    ``rules_zh``/``rules_en`` sentences, else rule names)."""
+    if ws is None or not customer_ids or not ws.has_table("risk_scores"):
+        return {}
+    table = ws.table("risk_scores")
+    column = next((c for c in (f"rules_{lang}", "rules_en", "rules") if c in table.columns),
+                  None)
+    if column is None:
+        return {}
+    rows = table.filter(table.customer_id.isin(customer_ids))
+    if "as_of" in rows.columns:
+        rows = rows.order_by(ibis.desc("as_of"))
+    frame = rows.select("customer_id", column).to_pandas().drop_duplicates("customer_id")
+    out: dict[str, list[str]] = {}
+    for cid, text in zip(frame["customer_id"], frame[column], strict=True):
+        if isinstance(text, str) and text.strip():
+            parts = text.replace("；", ";").split(";") if column != "rules" else text.split(",")
+            out[str(cid)] = [p.strip() for p in parts if p.strip()]
+    return out

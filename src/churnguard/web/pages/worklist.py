@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy import func, nulls_last, select
 
 from churnguard.web.deps import DbSession, PageTask, PageUser
-from churnguard.web.pages.common import language, redirect, render, safe_next
+from churnguard.web.pages.common import language, redirect, render, safe_next, warehouse
+from churnguard.web.pages.data import fired_rules
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
 from churnguard.workflow.services import scope
 
@@ -84,8 +85,10 @@ def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1)
     rows, total = worklist_rows(db, user, page=page)
     today = date.today()
     lang = language(request)
+    with warehouse(request) as ws:
+        rules = fired_rules(ws, [c.id for c in rows], lang)
     return render(request, "worklist.html", user, rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)),
+                  pages=max(1, -(-total // PAGE_SIZE)), rules=rules,
                   reasons={c.id: reason_texts(c.reasons, lang) for c in rows},
                   tasks=todays_tasks(db, user, today), care=care_this_week(db, user, today),
                   complaints=overdue_complaints(db, user, datetime.now()), today=today)
