@@ -1,0 +1,263 @@
+"""Training from past snapshots and honest time backtests.
+
+A *snapshot* at date ``t`` holds the features of every customer active at ``t`` (only data
+before ``t``) and a label observed over ``[t, t + horizon)``:
+
+- ``label="churn"`` (default): the churn definition records a churn event for the customer
+  dated in ``[t, t + horizon)`` (``churn.events(ws, t + horizon)``, so metrics and labels agree);
+- ``label="no_purchase"``: the customer makes no purchase in ``[t, t + horizon)``;
+- ``label="departure"``: the customer's departure (the last purchase before a churn) falls
+  before ``t + horizon``, i.e. a churn event dated in ``[t, t + horizon + lag)`` where ``lag``
+  is the silence the definition waits before calling a churn (``Inactivity.days``; 0 for
+  contracts). This is the early-warning question "who will stop buying within the horizon";
+  it needs ``horizon + lag`` days of data after ``t``.
+
+``backtest(ws, train_until, evaluate_at, horizon_days)`` trains on snapshots whose label
+windows end by ``train_until`` and scores the customers active at ``evaluate_at`` against what
+happened in the next ``horizon_days``; it compares the model with the warning rules alone and
+with recency alone (the longer since the last purchase, the riskier).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from churnguard.churn import ChurnDefinition, midnight, to_date
+from churnguard.errors import ConfigError
+from churnguard.risk.evaluation import calibration_table, lift_curve, score_metrics
+from churnguard.risk.features import FEATURE_COLUMNS, feature_table
+from churnguard.risk.model import ChurnRiskModel
+from churnguard.risk.rules import evaluate_rules, rules_from_settings, rules_summary
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
+
+LABELS = ("churn", "no_purchase", "departure")
+BACKTEST_COLUMNS = ["roc_auc", "pr_auc", "brier", "lift_at_5", "lift_at_10", "lift_at_20",
+                    "capture_at_10", "emp"]
+DateLike = date | datetime | str
+LABEL_SLACK_DAYS = 7  # the last order may fall this many days before a label window ends
+
+
+def _label_table(ws: Workspace, as_of: date, horizon_days: int, churn: ChurnDefinition,
+                 label: str) -> ibis.Table:
+    """Customers who churned (label 1) within ``[as_of, as_of + horizon)``."""
+    end = as_of + timedelta(days=horizon_days + label_lag(churn, label))
+    if label in ("churn", "departure"):
+        events = churn.events(ws, end)
+        gone = events.filter(events.event == "churn", events.event_date >= as_of,
+                             events.event_date < end)
+        return gone.select("customer_id").distinct()
+    orders = ws.table("orders")
+    bought = orders.filter(orders.order_date >= midnight(as_of), orders.order_date < midnight(end),
+                           orders.amount >= 0)
+    status = churn.status(ws, as_of)
+    active = status.filter(status.status == "active").select("customer_id")
+    return active.anti_join(bought, "customer_id")
+
+
+def label_lag(churn: ChurnDefinition, label: str) -> int:
+    """Days of data needed after a label window: the definition's silence for departures."""
+    return int(getattr(churn, "days", 0)) if label == "departure" else 0
+
+
+def snapshot(ws: Workspace, as_of: DateLike, *, horizon_days: int = 90,
+             churn: ChurnDefinition | None = None, label: str = "churn",
+             check_data: bool = True) -> pd.DataFrame:
+    """Features at ``as_of`` with the label ``churned`` (0/1) over the next ``horizon_days``.
+
+    Columns ``customer_id, snapshot``, :data:`~churnguard.risk.features.FEATURE_COLUMNS`,
+    ``churned``.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from churnguard import Workspace
+    >>> from churnguard.churn import Inactivity
+    >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+    >>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a", "b"]}))
+    >>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1", "2", "3", "4"],
+    ...     "customer_id": ["a", "b", "b", "b"], "amount": [10.0, 5.0, 8.0, 9.0],
+    ...     "order_date": ["2024-01-10", "2024-01-20", "2024-03-05", "2024-04-05"]}))
+    >>> s = snapshot(ws, "2024-02-01", horizon_days=60, churn=Inactivity(days=60))
+    >>> s[["customer_id", "churned"]].values.tolist()
+    [['a', 1], ['b', 0]]
+    """
+    if label not in LABELS:
+        raise ConfigError(f"label={label!r} is not one of {', '.join(LABELS)}.")
+    if horizon_days < 1:
+        raise ConfigError(f"horizon_days must be at least 1; received {horizon_days}.")
+    day = to_date(as_of)
+    definition = churn or ws.churn_definition()
+    if check_data:
+        _check_label_window(ws, day, horizon_days + label_lag(definition, label))
+    table = feature_table(ws, day, churn=definition)
+    gone = _label_table(ws, day, horizon_days, definition, label).mutate(churned=ibis.literal(1))
+    table = table.left_join(gone, "customer_id").drop("customer_id_right")
+    table = table.mutate(churned=table.churned.fill_null(0), snapshot=ibis.literal(day))
+    frame = table.select("customer_id", "snapshot", *FEATURE_COLUMNS, "churned").to_pandas()
+    frame["snapshot"] = pd.to_datetime(frame["snapshot"])
+    return frame.sort_values("customer_id", ignore_index=True)
+
+
+def _check_label_window(ws: Workspace, as_of: date, horizon_days: int) -> None:
+    orders = ws.table("orders")
+    last = orders.order_date.max().execute()
+    if last is None or pd.isna(last):
+        raise ConfigError("the workspace has no orders; load orders before training or "
+                          "backtesting the churn model.")
+    end = as_of + timedelta(days=horizon_days)
+    if pd.Timestamp(last).date() < end - timedelta(days=LABEL_SLACK_DAYS):
+        raise ConfigError(f"the label window [{as_of}, {end}) ends after the last order "
+                          f"({pd.Timestamp(last).date()}); every customer would look churned. "
+                          f"Choose an as_of at least {horizon_days} days before the end of "
+                          f"the data.")
+
+
+def training_frame(ws: Workspace, as_of_dates: Sequence[DateLike], *, horizon_days: int = 90,
+                   churn: ChurnDefinition | None = None, label: str = "churn") -> pd.DataFrame:
+    """Snapshots at several dates stacked (a customer appears once per snapshot)."""
+    if not as_of_dates:
+        raise ConfigError("as_of_dates is empty; give at least one past snapshot date.")
+    frames = [snapshot(ws, d, horizon_days=horizon_days, churn=churn, label=label)
+              for d in sorted(to_date(d) for d in as_of_dates)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def snapshot_dates(until: DateLike, *, horizon_days: int, count: int = 6,
+                   spacing_days: int = 30) -> list[date]:
+    """``count`` snapshot dates whose label windows end by ``until``, latest first.
+
+    Examples
+    --------
+    >>> snapshot_dates("2024-12-31", horizon_days=90, count=2)
+    [datetime.date(2024, 10, 2), datetime.date(2024, 9, 2)]
+    """
+    last = to_date(until) - timedelta(days=horizon_days)
+    return [last - timedelta(days=spacing_days * k) for k in range(count)]
+
+
+def fit_history(ws: Workspace, as_of_dates: Sequence[DateLike], *, horizon_days: int = 90,
+                churn: ChurnDefinition | None = None, label: str = "churn",
+                model: ChurnRiskModel | None = None) -> ChurnRiskModel:
+    """Fit a :class:`ChurnRiskModel` on snapshots at ``as_of_dates``.
+
+    The latest snapshot is the validation slice (time-ordered early stopping and
+    calibration). The fitted model records ``horizon_days_``, ``label_``, ``churn_`` and
+    ``training_dates_``.
+    """
+    model = model if model is not None else ChurnRiskModel()
+    frame = training_frame(ws, as_of_dates, horizon_days=horizon_days, churn=churn,
+                           label=label)
+    if frame["churned"].nunique() < 2:
+        raise ConfigError(f"the snapshots {', '.join(map(str, as_of_dates))} hold "
+                          f"{len(frame)} active customers and all have the same label; "
+                          f"use more or earlier dates.")
+    model.fit(frame[FEATURE_COLUMNS], frame["churned"].to_numpy(),
+              order=frame["snapshot"].to_numpy())
+    model.horizon_days_ = horizon_days
+    model.label_ = label
+    model.churn_ = churn or ws.churn_definition()
+    model.training_dates_ = sorted(to_date(d) for d in as_of_dates)
+    model.training_rows_ = len(frame)
+    return model
+
+
+@dataclass
+class BacktestResult:
+    """What a backtest measured.
+
+    Attributes
+    ----------
+    table
+        One row per model (``churnguard``, ``rules``, ``recency``) and the columns
+        ``roc_auc, pr_auc, brier, lift_at_5, lift_at_10, lift_at_20, capture_at_10, emp``.
+    calibration
+        :func:`~churnguard.risk.evaluation.calibration_table` of the model's probabilities.
+    curves
+        Lift and capture curves, column ``model`` naming the score.
+    scores
+        Per evaluated customer: ``customer_id, churned, churnguard, rules, recency``.
+    model
+        The fitted :class:`ChurnRiskModel`.
+    """
+
+    table: pd.DataFrame
+    calibration: pd.DataFrame
+    curves: pd.DataFrame
+    scores: pd.DataFrame
+    model: ChurnRiskModel
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
+             horizon_days: int = 90, *, churn: ChurnDefinition | None = None,
+             label: str = "churn", snapshots: int = 6, spacing_days: int = 30,
+             model: ChurnRiskModel | None = None,
+             emp_options: dict[str, Any] | None = None) -> BacktestResult:
+    """Train on the past, score at ``evaluate_at``, compare with what happened next.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    train_until
+        Labels used for training end by this date (snapshots at ``train_until − horizon``
+        and every ``spacing_days`` before it).
+    evaluate_at
+        Date of the scored snapshot; must not be before ``train_until``.
+    horizon_days
+        Label window.
+    churn, label
+        See :func:`snapshot`.
+    snapshots, spacing_days
+        Number and spacing of training snapshots.
+    model
+        An unfitted :class:`ChurnRiskModel` with custom settings (default settings otherwise).
+    emp_options
+        Options of :func:`~churnguard.risk.evaluation.expected_maximum_profit`
+        (``clv``, ``offer_cost``, ``contact_cost``, ``acceptance``).
+    """
+    train_end, evaluate_day = to_date(train_until), to_date(evaluate_at)
+    if evaluate_day < train_end:
+        raise ConfigError(f"evaluate_at ({evaluate_day}) is before train_until ({train_end}); "
+                          f"a backtest scores a date after the training labels end.")
+    lag = label_lag(churn or ws.churn_definition(), label)
+    dates = snapshot_dates(train_end, horizon_days=horizon_days + lag, count=snapshots,
+                           spacing_days=spacing_days)
+    fitted = fit_history(ws, dates, horizon_days=horizon_days, churn=churn, label=label,
+                         model=model)
+    test = snapshot(ws, evaluate_day, horizon_days=horizon_days, churn=churn, label=label)
+    rules = rules_from_settings(ws.settings.section("rules"))
+    summary = rules_summary(test, evaluate_rules(test, rules))
+    scores = pd.DataFrame({
+        "customer_id": test["customer_id"], "churned": test["churned"].astype(int),
+        "churnguard": fitted.predict_proba(test[FEATURE_COLUMNS])[:, 1],
+        "rules": summary["rule_score"].to_numpy(dtype=float),
+        "recency": test["recency_days"].astype(float),
+    })
+    options = emp_options or {}
+    rows, curves = {}, []
+    for name in ("churnguard", "rules", "recency"):
+        metrics = score_metrics(scores["churned"], scores[name], **options)
+        if name != "churnguard":
+            metrics["brier"] = np.nan  # a rank score, not a probability
+        rows[name] = metrics
+        curves.append(lift_curve(scores["churned"], scores[name]).assign(model=name))
+    full = pd.DataFrame.from_dict(rows, orient="index")
+    full.index.name = "model"
+    return BacktestResult(
+        table=full[BACKTEST_COLUMNS], calibration=calibration_table(scores["churned"],
+                                                                    scores["churnguard"]),
+        curves=pd.concat(curves, ignore_index=True), scores=scores, model=fitted,
+        details={"metrics": full, "training_dates": dates, "evaluate_at": evaluate_day,
+                 "horizon_days": horizon_days, "label": label,
+                 "training_rows": fitted.training_rows_, "evaluated": len(scores),
+                 "churn_rate": float(scores["churned"].mean())})
