@@ -99,6 +99,12 @@ def test_empty_workspace_gives_zero_responses(workspace):
     assert out["nps"].isna().all()
 
 
+def test_empty_window_by_segment_has_no_rows(ws):
+    out = survey_summary(ws, "2020-01-01", "2020-03-01", by="segment")
+    assert out.empty
+    assert "segment" in out.columns
+
+
 def test_bad_group_column(ws):
     with pytest.raises(SchemaError, match="by='colour' is not a customers column"):
         nps_summary(ws, "2024-01-01", "2024-03-01", by="colour")

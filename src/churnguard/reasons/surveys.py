@@ -78,9 +78,11 @@ def _frame(result: pd.DataFrame, periods: Periods, by: str | None,
            counts: list[str]) -> pd.DataFrame:
     """Every period (× every group seen) with zeros where nothing was answered."""
     grid = periods.frame()
+    result = result.astype({"period": "int64"})
     if by:
-        groups = sorted(result["group"].unique()) if len(result) else []
-        grid = grid.merge(pd.DataFrame({"group": groups}), how="cross")
+        result = result.astype({"group": object})
+        groups = sorted(result["group"].unique())
+        grid = grid.merge(pd.DataFrame({"group": pd.Series(groups, dtype=object)}), how="cross")
     out = grid.merge(result, on=_keys(by), how="left")
     out[counts] = out[counts].fillna(0).astype("int64")
     out = out.drop(columns="period").rename(columns={"group": by} if by else {})
