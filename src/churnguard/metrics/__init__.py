@@ -11,7 +11,7 @@ Examples
 
 from churnguard.metrics.audit import failure_audit
 from churnguard.metrics.cohorts import cohort_retention
-from churnguard.metrics.loyalty import KPI_COLUMNS, RATE_COLUMNS, loyalty_kpis
+from churnguard.metrics.loyalty import KPI_COLUMNS, KPI_LABELS, RATE_COLUMNS, loyalty_kpis
 from churnguard.metrics.migration import revenue_quartiles, segment_migration
 from churnguard.metrics.periods import Periods
 from churnguard.metrics.revenue import revenue_movements
@@ -19,6 +19,7 @@ from churnguard.metrics.survival import SurvivalCurves, lifetimes, survival
 
 __all__ = [
     "KPI_COLUMNS",
+    "KPI_LABELS",
     "RATE_COLUMNS",
     "Periods",
     "SurvivalCurves",

@@ -44,6 +44,30 @@ KPI_COLUMNS = [
     "avg_order_value", "avg_spend_per_customer", "share_of_wallet", "complaint_satisfaction",
     "winback_rate",
 ]
+KPI_LABELS: dict[str, str] = {
+    "period_start": "期初 period start",
+    "period_end": "期末 period end",
+    "customers_start": "期初客户基数 customers at start",
+    "new_customers": "新客户数 new customers",
+    "churned_customers": "流失客户数 churned",
+    "reactivated_customers": "回流客户数 reactivated",
+    "customers_end": "期末客户基数 customers at end",
+    "retention_rate": "客户留存率 retention rate",
+    "churn_rate": "客户流失率 churn rate",
+    "revenue": "销售额 revenue",
+    "revenue_churn_rate": "流失客户收入占比 revenue churn rate",
+    "grr": "总收入留存率 GRR",
+    "nrr": "净收入留存率 NRR",
+    "new_customer_retention_90d": "新客户留存率(90天) new-customer retention 90d",
+    "purchase_frequency": "购买频率 purchase frequency",
+    "avg_order_value": "平均订单金额 average order value",
+    "avg_spend_per_customer": "平均消费金额 average spend per customer",
+    "share_of_wallet": "钱包份额 share of wallet",
+    "complaint_satisfaction": "投诉客户满意度 complaint satisfaction",
+    "winback_rate": "挽回成功率 win-back rate",
+}
+"""Bilingual label of each KPI column (Chinese as the seeds' managers say it)."""
+
 RATE_COLUMNS = (
     "retention_rate", "churn_rate", "revenue_churn_rate", "grr", "nrr",
     "new_customer_retention_90d", "share_of_wallet", "complaint_satisfaction", "winback_rate",
@@ -107,7 +131,7 @@ def loyalty_kpis(
         raise ConfigError(f"lookback_days must be a positive number of days, received "
                           f"{lookback_days!r}.")
     spells = churn_spells(ws, churn, periods)
-    events = churn.events(ws, periods.bounds[-1])
+    events = churn.events(ws, periods.bounds[-1]).cache()
     parts = {
         **_base_parts(spells, events, periods),
         **_order_parts(ws, periods),

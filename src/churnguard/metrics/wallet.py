@@ -5,11 +5,11 @@ spent ``category_spend`` on the whole category (with us and with competitors). T
 length is read from the table: the smallest gap between its distinct ``period`` dates (a year,
 a quarter or a month; a year when there is only one date).
 
-For a reporting period ``k``, every wallet row whose wallet period overlaps ``k`` contributes
-our revenue from that customer in the overlap, and its ``category_spend`` pro-rated to the
-overlap's share of the wallet period. ``share_of_wallet = Σ our revenue / Σ pro-rated spend``.
-With yearly surveys and yearly reporting this is the plain ratio; with monthly reporting each
-month compares the month's revenue with a twelfth of the year's category spend.
+For a reporting period ``k``, every wallet row whose wallet period overlaps ``k`` contributes its
+``category_spend`` and our revenue from that customer over the same wallet period (up to the
+report's ``end``): ``share_of_wallet = Σ our revenue / Σ category_spend``. A survey measures a
+whole wallet period, so the share is never pro-rated (that would invent seasonality): with
+yearly surveys every month of a year shows that year's share of wallet.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def wallet_span_months(periods: list[date]) -> int:
 
 
 def _overlaps(wallet_periods: list[date], periods: Periods) -> pd.DataFrame:
-    """Each (wallet period, reporting period) overlap with its share of the wallet period."""
+    """Each (wallet period, reporting period) pair that overlaps, with the wallet window
+    ``[period, min(period + span, end))`` whose revenue counts."""
     months = wallet_span_months(wallet_periods)
     rows = []
     for first in sorted(set(wallet_periods)):
@@ -59,10 +60,9 @@ def _overlaps(wallet_periods: list[date], periods: Periods) -> pd.DataFrame:
         for k, (start, end) in enumerate(zip(periods.starts, periods.ends, strict=True)):
             lo, hi = max(first, start), min(last, end)
             if lo < hi:
-                rows.append({"period": first, "idx": k, "overlap_start": midnight(lo),
-                             "overlap_end": midnight(hi),
-                             "fraction": (hi - lo).days / (last - first).days})
-    columns = ["period", "idx", "overlap_start", "overlap_end", "fraction"]
+                rows.append({"period": first, "idx": k, "window_start": midnight(first),
+                             "window_end": midnight(min(last, periods.bounds[-1]))})
+    columns = ["period", "idx", "window_start", "window_end"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -81,12 +81,12 @@ def wallet_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
     overlaps["period"] = pd.to_datetime(overlaps["period"]).dt.date
     spans = ibis.memtable(overlaps)
     rows = wallet.inner_join(spans, "period")
-    rows = rows.select("customer_id", "idx", "overlap_start", "overlap_end",
-                       spend=rows.category_spend * rows.fraction)
+    rows = rows.select("customer_id", "idx", "window_start", "window_end",
+                       spend=rows.category_spend)
     orders = ws.table("orders").select("customer_id", "order_date", "amount")
     ours = rows.inner_join(orders, "customer_id")
-    ours = ours.filter((ours.order_date >= ours.overlap_start)
-                       & (ours.order_date < ours.overlap_end))
+    ours = ours.filter((ours.order_date >= ours.window_start)
+                       & (ours.order_date < ours.window_end))
     return {
         "wallet_revenue": ours.select("idx", weight=ours.amount),
         "wallet_spend": rows.select("idx", weight=rows.spend),
