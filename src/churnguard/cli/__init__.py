@@ -27,6 +27,7 @@ err_console = Console(stderr=True)
 COMMAND_MODULES: list[str] = [
     "churnguard.cli.workspace_cmds",
     "churnguard.cli.risk_cmds",
+    "churnguard.cli.metrics_cmds",
     "churnguard.cli.demo_cmd",
     "churnguard.cli.report_cmds",
     "churnguard.cli.reasons_cmds",
