@@ -86,3 +86,39 @@ def test_errors_say_what_to_fix():
         ReasonClassifier().fit(["a", "b"], ["price", "price"])
     with pytest.raises(SchemaError, match="2 texts but 1 reasons"):
         ReasonClassifier().fit(["a", "b"], ["price"])
+
+
+def test_missing_values_of_any_kind_read_as_empty():
+    frame = classify(pd.Series(["太贵了", pd.NA, np.nan, None], dtype=object))
+    assert frame["reason"].tolist() == ["price", "other", "other", "other"]
+    assert classify([]).columns.tolist() == RESULT_COLUMNS
+
+
+def test_chinese_works_offline_and_quietly():
+    import subprocess
+    import sys
+
+    code = ("from churnguard.reasons import classify;"
+            "print(classify(['价格没问题，就是物流太慢了']).loc[0, 'reason'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={"PATH": "", "HOME": "/nonexistent"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "delivery"
+    assert done.stderr == ""  # jieba's "Building prefix dict…" chatter is silenced
+
+
+def test_labelled_interactions_respects_as_of(tmp_path):
+    from tests.factories import make_workspace
+
+    from churnguard.reasons.classifier import labelled_interactions
+
+    interactions = pd.DataFrame({
+        "interaction_id": ["1", "2", "3", "4"], "customer_id": "a",
+        "ts": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-15"],
+        "kind": "complaint", "text": ["太贵了", "late", "slow", None],
+        "reason": [" Price", "delivery", "delivery", "price"]})
+    ws = make_workspace(tmp_path / "ws", interactions=interactions)
+    rows = labelled_interactions(ws, as_of="2024-03-01")
+    ws.close()
+    assert rows[["text", "reason"]].values.tolist() == [["太贵了", "price"],
+                                                       ["late", "delivery"]]

@@ -56,7 +56,7 @@ def _as_texts(texts: Iterable[str | None] | str) -> list[str]:
     if isinstance(texts, str):
         raise SchemaError("classify expects a list or Series of texts, got one string. "
                           "Wrap it in a list: classify([text]).")
-    return ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t)
+    return ["" if t is None or (not isinstance(t, str) and pd.isna(t)) else str(t)
             for t in texts]
 
 
@@ -206,7 +206,7 @@ class ReasonClassifier:
     def fit(self, texts: Iterable[str | None], reasons: Iterable[str]) -> ReasonClassifier:
         """Fit on labelled texts (e.g. ``interactions.text`` with ``interactions.reason``)."""
         texts = _as_texts(texts)
-        labels = [None if r is None or (isinstance(r, float) and np.isnan(r)) else str(r)
+        labels = [None if r is None or (not isinstance(r, str) and pd.isna(r)) else str(r)
                   for r in reasons]
         self._check_training(texts, labels)
         codes = (self.taxonomy or default_taxonomy()).codes
