@@ -147,7 +147,8 @@ def cards_html(review: Review, lang: str) -> str:
             f"<tr><td style='text-align:left'>{html.escape(translate('kpi.' + card.column, lang))}"
             f"</td><td>{display(card.value, card.kind)}</td>"
             f"<td>{display(card.previous, card.kind)}</td>"
-            f"<td style='color:{color}'>{arrow} {display_change(card.change, card.kind)}</td></tr>")
+            f"<td style='color:{color}'>{arrow} "
+            f"{'' if card.arrow == 'flat' else display_change(card.change, card.kind)}</td></tr>")
     return f"<table class='data'><tr>{head}</tr>{''.join(rows)}</table>"
 
 

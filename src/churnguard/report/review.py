@@ -46,6 +46,8 @@ MORE_KPIS: tuple[tuple[str, str, bool], ...] = (
     ("avg_order_value", "money", True),
 )
 TREND_MONTHS = 12
+# changes smaller than what the display shows (0.0 pp, ¥0, 0.00) count as no change
+FLAT_BELOW = {"percent": 0.0005, "count": 0.5, "money": 0.5, "decimal": 0.005}
 
 
 @dataclass
@@ -80,9 +82,9 @@ class KpiCard:
 
     @property
     def arrow(self) -> str:
-        """``up``, ``down`` or ``flat``."""
+        """``up``, ``down`` or ``flat`` (a change that shows as zero is flat)."""
         change = self.change
-        if change is None or abs(change) < 1e-12:
+        if change is None or abs(change) < FLAT_BELOW.get(self.kind, 1e-12):
             return "flat"
         return "up" if change > 0 else "down"
 

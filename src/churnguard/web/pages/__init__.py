@@ -7,6 +7,7 @@ JS and the vendored ECharts/htmx) from the package folder, so the app works offl
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
 
 from fastapi import APIRouter, FastAPI, Request
@@ -26,7 +27,7 @@ from churnguard.web.pages import (
 )
 from churnguard.web.pages.common import language, render
 
-__all__ = ["mount_static", "render_error", "router"]
+__all__ = ["mount_static", "render_error", "router", "warm_cache"]
 
 router = APIRouter(include_in_schema=False)
 for _module in (auth, dashboard, worklist, customer, complaints, campaigns, archive, admin):
@@ -67,3 +68,33 @@ def _fresh_user(request: Request) -> object | None:
     session.close()
     return fresh
 
+
+
+def warm_cache(app: FastAPI, *, background: bool = True) -> threading.Thread | None:
+    """Compute the dashboard's heavy aggregates (default month, filters, warning rules) now, so
+    the first visitor does not wait; in a background thread unless ``background=False``.
+
+    ``churnguard serve`` and the benchmark call it; the cache refreshes itself when the
+    warehouse changes (a load or ``churnguard sync``).
+    """
+    ws = getattr(app.state, "workspace", None)
+    if ws is None:
+        return None
+
+    def work() -> None:
+        from churnguard.report.review import monthly_review
+        from churnguard.web.pages.data import all_fired_rules, default_month, filter_options
+
+        lock = getattr(app.state, "warehouse_lock", None) or threading.Lock()
+        with lock:
+            monthly_review(ws, default_month(ws))
+            filter_options(ws)
+            for lang in ("zh", "en"):
+                all_fired_rules(ws, lang)
+
+    if not background:
+        work()
+        return None
+    thread = threading.Thread(target=work, name="churnguard-warm-cache", daemon=True)
+    thread.start()
+    return thread

@@ -142,22 +142,34 @@ def rfm_of(orders: pd.DataFrame, as_of: date) -> dict[str, float | None]:
 
 
 def fired_rules(ws: Workspace | None, customer_ids: list[str], lang: str) -> dict[str, list[str]]:
-    """The warning rules each customer fired at their latest score (``risk_scores``:
-    ``rules_zh``/``rules_en`` sentences, else rule names)."""
-    if ws is None or not customer_ids or not ws.has_table("risk_scores"):
+    """The warning rules each of ``customer_ids`` fired at their latest score."""
+    if ws is None or not customer_ids:
         return {}
-    table = ws.table("risk_scores")
-    column = next((c for c in (f"rules_{lang}", "rules_en", "rules") if c in table.columns),
-                  None)
-    if column is None:
-        return {}
-    rows = table.filter(table.customer_id.isin(customer_ids))
-    if "as_of" in rows.columns:
-        rows = rows.order_by(ibis.desc("as_of"))
-    frame = rows.select("customer_id", column).to_pandas().drop_duplicates("customer_id")
-    out: dict[str, list[str]] = {}
-    for cid, text in zip(frame["customer_id"], frame[column], strict=True):
-        if isinstance(text, str) and text.strip():
-            parts = text.replace("；", ";").split(";") if column != "rules" else text.split(",")
-            out[str(cid)] = [p.strip() for p in parts if p.strip()]
-    return out
+    every = all_fired_rules(ws, lang)
+    return {cid: every[cid] for cid in customer_ids if cid in every}
+
+
+def all_fired_rules(ws: Workspace, lang: str) -> dict[str, list[str]]:
+    """Customer → warning rules fired at the latest score (``risk_scores``: ``rules_zh`` /
+    ``rules_en`` sentences, else rule names); cached until the warehouse changes."""
+
+    def compute() -> dict[str, list[str]]:
+        if not ws.has_table("risk_scores"):
+            return {}
+        table = ws.table("risk_scores")
+        column = next((c for c in (f"rules_{lang}", "rules_en", "rules")
+                       if c in table.columns), None)
+        if column is None:
+            return {}
+        rows = table.filter(table[column].notnull() & (table[column] != ""))
+        if "as_of" in rows.columns:
+            latest = table.group_by("customer_id").agg(_latest=table.as_of.max())
+            rows = rows.join(latest, [rows.customer_id == latest.customer_id,
+                                      rows.as_of == latest._latest])
+        frame = rows.select("customer_id", column).to_pandas()
+        separator = "," if column == "rules" else ";"
+        texts = frame[column].str.replace("；", ";")
+        return {str(cid): [p.strip() for p in text.split(separator) if p.strip()]
+                for cid, text in zip(frame["customer_id"], texts, strict=True)}
+
+    return cached(ws, ("fired_rules", lang), compute)
