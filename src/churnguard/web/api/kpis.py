@@ -37,7 +37,7 @@ def get_kpis(request: Request, user: CurrentUser, db: DbSession,
 def _loyalty(request: Request, start: date, end: date, freq: str | None
              ) -> list[dict[str, Any]] | None:
     ws = request.app.state.workspace
-    if ws is None or not ws.has_table("orders"):
+    if ws is None:
         return None
     try:
         from churnguard.metrics import loyalty_kpis
@@ -45,8 +45,10 @@ def _loyalty(request: Request, start: date, end: date, freq: str | None
         return None
     cache: dict[Any, Any] = request.app.state.cache
     key = ("loyalty_kpis", start, end, freq)
-    if key not in cache:
-        with request.app.state.warehouse_lock:  # one warehouse connection for all threads
+    with request.app.state.warehouse_lock:  # one warehouse connection: one thread at a time
+        if key not in cache:
+            if not ws.has_table("orders"):
+                return None
             frame = loyalty_kpis(ws, start, end, freq=freq, churn=ws.churn_definition())
-        cache[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
-    return cache[key]
+            cache[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
+        return cache[key]
