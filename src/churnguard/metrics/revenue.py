@@ -43,8 +43,12 @@ def revenue_movements(
     *,
     freq: str | None = "month",
     churn: ChurnDefinition = Inactivity(180),  # noqa: B008 - frozen, immutable
+    include_rates: bool = True,
 ) -> pd.DataFrame:
     """Revenue bridge per period, with logo churn and revenue churn side by side.
+
+    ``include_rates=False`` leaves out the two rate columns (they cost a
+    :func:`~churnguard.metrics.loyalty_kpis` run).
 
     Returns
     -------
@@ -102,6 +106,8 @@ def revenue_movements(
               "churned": "churned_customers"}
     for name, column in labels.items():
         frame[column] = np.round(sums[f"count_{name}"]).astype("int64")
+    if not include_rates:
+        return frame
     kpis = loyalty_kpis(ws, start, end, freq=freq, churn=churn)
     frame["churn_rate"] = kpis["churn_rate"].to_numpy()
     frame["revenue_churn_rate"] = kpis["revenue_churn_rate"].to_numpy()
