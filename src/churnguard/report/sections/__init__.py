@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 DEMO_SECTIONS: list[str] = [
     "churnguard.report.sections.overview",
+    "churnguard.report.sections.retention",
     "churnguard.report.sections.risk",
     "churnguard.report.sections.reasons",
     "churnguard.report.sections.value",
