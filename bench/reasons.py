@@ -44,7 +44,7 @@ from churnguard.reasons.evaluation import (
     split_synth,
     synth_labelled,
 )
-from churnguard.reasons.lexicon import normalise
+from churnguard.reasons.text import normalise
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "reasons_eval.csv"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from churnguard.reasons.lexicon import default_lexicon, detect_language, read_text, stem
+from churnguard.reasons.lexicon import default_lexicon, read_text
 from churnguard.reasons.taxonomy import taxonomy_from_settings
+from churnguard.reasons.text import detect_language, stem
 
 
 @pytest.mark.parametrize(("text", "reason"), [

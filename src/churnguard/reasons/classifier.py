@@ -33,18 +33,9 @@ from threadpoolctl import threadpool_limits
 
 from churnguard.churn import midnight, to_date
 from churnguard.errors import NotFittedError, SchemaError
-from churnguard.reasons.lexicon import (
-    CJK,
-    EN_TOKEN,
-    LANGS,
-    Lexicon,
-    default_lexicon,
-    jieba_tokenizer,
-    normalise,
-    read_text,
-    stem,
-)
+from churnguard.reasons.lexicon import Lexicon, default_lexicon, read_text
 from churnguard.reasons.taxonomy import Taxonomy, default_taxonomy
+from churnguard.reasons.text import CJK, EN_TOKEN, LANGS, jieba_tokenizer, normalise, stem
 
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace

@@ -39,7 +39,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from churnguard.reasons.classifier import ReasonClassifier, classify
-from churnguard.reasons.lexicon import detect_language
+from churnguard.reasons.text import detect_language
 
 
 def read_eval_set(path: str | Path) -> pd.DataFrame:

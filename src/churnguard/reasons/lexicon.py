@@ -25,56 +25,33 @@ Examples
 
 from __future__ import annotations
 
-import logging
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
 from churnguard.reasons.taxonomy import Taxonomy, default_taxonomy
+from churnguard.reasons.text import (
+    CJK,
+    EN_TOKEN,
+    LATIN_WORD,
+    POST_EN,
+    POST_ZH,
+    PRE_EN,
+    PRE_ZH,
+    UNRELATED_ZH,
+    chinese_clauses,
+    detect_language,
+    english_clauses,
+    jieba_tokenizer,
+    normalise,
+    one_edit,
+    stem,
+)
 
 STRONG, WEAK = 2.0, 1.0
-CONTRAST_BOOST = 1.5
-LANGS = ("auto", "zh", "en", "mixed")
-
-_CONTRAST_EN = {"but", "however", "though", "although", "whereas", "except"}
-_CONTRAST_ZH = ("但是", "但", "不过", "可是", "就是", "主要是", "而是", "关键是", "只是", "只不过")
-_CLAUSE_PUNCT = set(".,;!?:()[]{}|/\\\"，。；！？：（）、…~～")
-_ZH_SPLIT = re.compile(r"[，,。.！!？?；;：:、\n\r\t…~～()（）|/]+|\s{2,}")
-_ZH_CONTRAST = re.compile("(" + "|".join(_CONTRAST_ZH) + ")")
-EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[^\sa-z0-9]")
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
-_PRE_EN = re.compile(
-    r"(?:\bnot (?:really |just |so much |only )?(?:about|because of|due to|related to|a|an|the)"
-    r"|\bnothing to do with|\bnothing wrong with|\bno (?:complaints?|issues?|problems?|concerns?)"
-    r" (?:about|with|on|regarding)|\bnever had (?:any |an? )?(?:issues?|problems?) with"
-    r"|\b(?:isn't|wasn't|aren't|weren't) (?:about|because of|the|a|an))"
-    r"(?: (?:the|your|our|its|their|any))?$"
-)
-_POSITIVE_EN = (r"(?:fine|ok|okay|good|great|reasonable|fair|competitive|acceptable|decent|solid|"
-                r"excellent|alright|not the (?:issue|problem|reason)|not an issue|not a problem|"
-                r"never (?:the|an?) (?:issue|problem))")
-_POST_EN = re.compile(
-    r"^(?:itself |themselves |wise )?(?:(?:is|was|are|were|has been|have been|seems|seemed|"
-    r"remains|looks)(?: (?:totally|perfectly|absolutely|always|still|quite|pretty|really|very|"
-    r"actually|also|all|generally|more than))* " + _POSITIVE_EN + r"\b"
-    r"|(?:isn't|wasn't|aren't|weren't) (?:the|an?|really (?:the|an?)) (?:issue|problem|reason|"
-    r"concern)\b|(?:fine|ok|okay|no problem|no issue)\b)"
-)
-_PRE_ZH = re.compile(r"(?:不是|并非|不在于|并不是|倒不是|也不是|不是因为)(?:因为|由于|嫌|说)?"
-                     r"(?:你们|贵司|贵公司|产品)?(?:的)?$")
-_POST_ZH = re.compile(
-    r"^(?:的问题|方面|本身|这块|这方面|上)?(?:倒|也|都|还|其实|确实|一直|本身|方面|是)*"
-    r"(?:没问题|没毛病|没什么问题|没啥问题|没得说|还行|还可以|可以接受|不错|挺好|很好|合理|公道|"
-    r"还好|满意|不高|不贵|ok|无所谓|其次|过得去|也行)"
-)
-_UNRELATED_ZH = re.compile(r"^[^，。]{0,6}(?:无关|没关系|没有关系)")
-
 
 @dataclass(frozen=True)
 class Phrase:
@@ -116,64 +93,6 @@ class Reading:
     scores: dict[str, float]
 
 
-def stem(word: str) -> str:
-    """A light English stemmer shared by texts and phrases.
-
-    Examples
-    --------
-    >>> [stem(w) for w in ("prices", "priced", "pricing", "shipped", "deliveries")]
-    ['pric', 'pric', 'pric', 'ship', 'delivery']
-    """
-    w = word.lower()
-    if w.endswith("'s"):
-        w = w[:-2]
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif len(w) > 5 and w.endswith("ing"):
-        w = _undouble(w[:-3])
-    elif len(w) > 4 and w.endswith("ed"):
-        w = _undouble(w[:-2])
-    elif len(w) > 4 and w.endswith("es"):
-        w = w[:-2]
-    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
-
-
-def _undouble(w: str) -> str:
-    if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "aeioulsz":
-        return w[:-1]
-    return w
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, straight apostrophes."""
-    return unicodedata.normalize("NFKC", str(text)).lower().replace("\u2019", "'")
-
-
-def detect_language(text: str) -> str:
-    """``zh``, ``en``, ``mixed`` or ``unknown`` (no letters at all).
-
-    Chinese characters and Latin words are counted; a Chinese text with one or two English
-    words (ROI, KPI) is still ``zh``, three or more make it ``mixed``.
-
-    Examples
-    --------
-    >>> detect_language("太贵了"), detect_language("too expensive")
-    ('zh', 'en')
-    >>> detect_language("对手给了 full package，我们就 switch 过去了")
-    'mixed'
-    """
-    chinese = len(CJK.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    if chinese == 0:
-        return "en" if latin else "unknown"
-    return "zh" if latin <= 2 else "mixed"
-
-
-# -- loading -------------------------------------------------------------------------------
 def _read_data(name: str) -> dict[str, Any]:
     path = resources.files("churnguard.reasons").joinpath(f"data/{name}")
     return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -260,7 +179,7 @@ class _Matcher:
     def english(self, text: str) -> list[_Hit]:
         raw = EN_TOKEN.findall(text)
         hits: list[_Hit] = []
-        for clause, boost in _english_clauses(raw):
+        for clause, boost in english_clauses(raw):
             stems = [self._spell(stem(t)) for t in clause]
             i = 0
             while i < len(clause):
@@ -271,7 +190,7 @@ class _Matcher:
                 end = i + len(phrase.tokens)
                 before = " ".join(clause[max(0, i - 7):i])
                 after = " ".join(clause[end:end + 7])
-                if not (_PRE_EN.search(before) or _POST_EN.match(after)):
+                if not (PRE_EN.search(before) or POST_EN.match(after)):
                     hits.append(_Hit(phrase, len(hits), boost))
                 i = end
         return hits
@@ -283,7 +202,7 @@ class _Matcher:
             return word
         if word not in self.typos:
             close = [v for v in self.vocabulary if len(v) >= 5 and 0 <= len(v) - len(word) <= 1
-                     and v[0] == word[0] and _one_edit(word, v)]
+                     and v[0] == word[0] and one_edit(word, v)]
             self.typos[word] = close[0] if len(close) == 1 else word
         return self.typos[word]
 
@@ -301,7 +220,7 @@ class _Matcher:
         if self.zh_pattern is None or not CJK.search(text):
             return []
         hits: list[_Hit] = []
-        for clause, boost in _chinese_clauses(text):
+        for clause, boost in chinese_clauses(text):
             bounds: set[int] | None = None  # jieba runs only when a short phrase matched
             for m in self.zh_pattern.finditer(clause):
                 phrase = self.chinese[m.group(0)]
@@ -310,7 +229,7 @@ class _Matcher:
                     if not {m.start(), m.end()} <= bounds:
                         continue
                 before, after = clause[:m.start()], clause[m.end():]
-                if _PRE_ZH.search(before) or _POST_ZH.match(after) or _UNRELATED_ZH.match(after):
+                if PRE_ZH.search(before) or POST_ZH.match(after) or UNRELATED_ZH.match(after):
                     continue
                 hits.append(_Hit(phrase, len(hits), boost))
         return hits
@@ -323,19 +242,6 @@ class _Matcher:
         return bounds
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one substitution, insertion, deletion or swap."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = sorted((a, b), key=len)
-    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
-    return short[i:] == long_[i + 1:]
-
-
 def _tokens_match(tokens: tuple[str, ...], raw: list[str], stems: list[str], i: int) -> bool:
     if i + len(tokens) > len(raw):
         return False
@@ -346,50 +252,6 @@ def _tokens_match(tokens: tuple[str, ...], raw: list[str], stems: list[str], i: 
         elif stems[i + k] != token:
             return False
     return True
-
-
-def _english_clauses(tokens: list[str]) -> list[tuple[list[str], float]]:
-    clauses: list[tuple[list[str], float]] = []
-    current: list[str] = []
-    boost = 1.0
-    for token in tokens:
-        if token in _CLAUSE_PUNCT or token in _CONTRAST_EN:
-            if current:
-                clauses.append((current, boost))
-            current = []
-            boost = CONTRAST_BOOST if token in _CONTRAST_EN else 1.0
-        else:
-            current.append(token)
-    if current:
-        clauses.append((current, boost))
-    return clauses
-
-
-def _chinese_clauses(text: str) -> list[tuple[str, float]]:
-    clauses = []
-    for piece in _ZH_SPLIT.split(text):
-        parts = _ZH_CONTRAST.split(piece)
-        boost = 1.0
-        for part in parts:
-            if part in _CONTRAST_ZH:
-                boost = CONTRAST_BOOST
-            elif part.strip():
-                clauses.append((part.strip(), boost))
-    return clauses
-
-
-@lru_cache(maxsize=4)
-def jieba_tokenizer(words: tuple[str, ...]) -> Any:
-    """A private jieba tokenizer (the global one is left alone), initialised quietly."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word in words:
-        if len(word) >= 2 and CJK.search(word):
-            tokenizer.add_word(word)
-    return tokenizer
 
 
 @lru_cache(maxsize=8)
@@ -420,7 +282,7 @@ def _read_cached(text: str, lexicon: Lexicon, lang: str, order: tuple[str, ...])
         return Reading(lexicon.whole[clean.strip()], 1.0, (clean.strip(),), detected, {})
     matcher = _matcher(lexicon)
     hits: list[_Hit] = []
-    if detected != "zh" or _LATIN_WORD.search(clean):
+    if detected != "zh" or LATIN_WORD.search(clean):
         hits += matcher.english(clean)
     if detected != "en":
         hits += matcher.chinese_hits(clean)
