@@ -99,6 +99,8 @@ def pareto(workspace: WorkspaceOption, start: StartOption, end: EndOption,
     with Workspace.open(workspace) as ws:
         table = reason_pareto(ws, first, last, by=by, sort_by=sort_by, model=_model(model),
                               explained_only=explained_only)
+    if fmt == "table":  # a terminal is narrow: one label, revenue shares first
+        table = table.drop(columns=["label_en", "cumulative_customer_share"])
     write_frame(table, fmt, output=output, title=f"Churn reasons {first} – {last}",
                 percent=("customer_share", "cumulative_customer_share", "revenue_share",
                          "cumulative_revenue_share"))
