@@ -1,20 +1,27 @@
-"""Helpers for the API tests: an app on a fresh copy of the test world."""
+"""Helpers for the API tests: an app on a fresh copy of the test world.
+
+Each test module declares::
+
+    @pytest.fixture
+    def world_app(tmp_path):
+        return fresh_world_app(tmp_path)
+"""
 
 from __future__ import annotations
 
+import tempfile
+from functools import cache
 from pathlib import Path
 
-import pytest
-
-from tests.web.world import WorldApp, build_world
+from tests.web.world import World, WorldApp, build_world
 
 
-@pytest.fixture(scope="session")
-def built_world(tmp_path_factory: pytest.TempPathFactory):
-    return build_world(tmp_path_factory.mktemp("world"))
+@cache
+def _world() -> World:
+    """The world, built once per test process."""
+    return build_world(Path(tempfile.mkdtemp(prefix="cg-world-")))
 
 
-@pytest.fixture
-def world_app(built_world, tmp_path: Path) -> WorldApp:
-    """The app on a private copy of the world (changes stay in the test)."""
-    return WorldApp(built_world, tmp_path)
+def fresh_world_app(folder: Path) -> WorldApp:
+    """The app on a private copy of the world in ``folder`` (changes stay in the test)."""
+    return WorldApp(_world(), folder)

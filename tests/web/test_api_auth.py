@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from churnguard.web.security import CSRF_COOKIE, SESSION_COOKIE
 from churnguard.workflow.models import AuthSession, utcnow
-from tests.web.api_client import built_world, world_app  # noqa: F401
+from tests.web.api_client import fresh_world_app
 from tests.web.world import PASSWORD
+
+
+@pytest.fixture
+def world_app(tmp_path):
+    return fresh_world_app(tmp_path)
 
 
 def _anon(world_app) -> TestClient:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from churnguard.workflow.models import Customer
-from tests.web.api_client import built_world, world_app  # noqa: F401
+from tests.web.api_client import fresh_world_app
+
+
+@pytest.fixture
+def world_app(tmp_path):
+    return fresh_world_app(tmp_path)
 
 
 def _ids(response) -> list[str]:

@@ -12,8 +12,13 @@ from churnguard.web.app import create_app
 from churnguard.workflow.services import auth
 from churnguard.workflow.store import open_store, session_scope
 from tests.factories import make_workspace, orders_frame
-from tests.web.api_client import built_world, world_app  # noqa: F401
+from tests.web.api_client import fresh_world_app
 from tests.web.world import web_settings
+
+
+@pytest.fixture
+def world_app(tmp_path):
+    return fresh_world_app(tmp_path)
 
 
 def test_workflow_figures_are_scoped_to_the_caller(world_app):

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.web.api_client import built_world, world_app  # noqa: F401
+import pytest
+
+from tests.web.api_client import fresh_world_app
+
+
+@pytest.fixture
+def world_app(tmp_path):
+    return fresh_world_app(tmp_path)
 
 
 def test_reps_see_their_tasks_managers_their_teams(world_app):
