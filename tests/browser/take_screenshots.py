@@ -45,7 +45,7 @@ def take(base: str, folder: Path, *, password: str = "demo") -> list[Path]:
                     page.goto(base + path)
                     page.wait_for_load_state("networkidle")
                     target = folder / f"{name}-{lang}.png"
-                    page.screenshot(path=str(target), full_page=name != "admin")
+                    page.screenshot(path=str(target), full_page=name == "dashboard")
                     written.append(target)
                 if user == "rep1":
                     first = page.locator("[data-customer] a").first

@@ -127,3 +127,14 @@ def test_worklist_shows_the_rules_each_customer_fired(shop):  # noqa: F811
     assert "orders fell 60%" in row_b and "late payment" in row_b and "old rule" not in row_b
     page = client_for(app, "rep1", lang="zh").get("/my-customers").text
     assert "付款延迟" in page.split('data-customer="b"')[1].split("</tr>")[0]
+
+
+def test_reps_see_the_service_goals_on_their_worklist(shop):  # noqa: F811
+    from churnguard.report.goals import save_goals
+
+    ws, app, _ = shop
+    assert 'id="goals"' not in client_for(app, "rep1").get("/my-customers").text
+    save_goals(ws, {"retention_rate": 0.8})
+    page = client_for(app, "rep1", lang="zh").get("/my-customers").text
+    goal = page.split('data-goal="retention_rate"')[1].split('</div>\n      </div>')[0]
+    assert "客户留存率" in goal and "≥ 80.0%" in goal and "50.0%" in goal

@@ -36,7 +36,8 @@ def _page(request: Request, user: User, db: Any, **extra: Any) -> Response:
     settings = ws.settings if ws is not None else None
     return render(request, "admin.html", user, users=users, owned=owned, roles=ROLES,
                   tables=[t for t in TABLES if t != "ground_truth"],
-                  manageable=[u for u in users if scope.can_manage(user, u)],
+                  manageable=sorted((u for u in users if scope.can_manage(user, u)),
+                                    key=lambda u: (-owned.get(u.id, 0), u.username)),
                   rules=settings.section("rules") if settings else {},
                   playbooks=settings.section("playbooks") if settings else {},
                   settings_path=str(Path(ws.folder) / "churnguard.toml") if ws else "",

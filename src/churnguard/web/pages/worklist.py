@@ -9,9 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import func, nulls_last, select
 
+from churnguard.report.goals import load_goals
+from churnguard.report.review import monthly_review
 from churnguard.web.deps import DbSession, PageTask, PageUser
 from churnguard.web.pages.common import language, redirect, render, safe_next, warehouse
-from churnguard.web.pages.data import fired_rules
+from churnguard.web.pages.data import default_month, fired_rules
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
 from churnguard.workflow.services import scope
 
@@ -87,11 +89,20 @@ def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1)
     lang = language(request)
     with warehouse(request) as ws:
         rules = fired_rules(ws, [c.id for c in rows], lang)
+        goals = service_goals(ws)
     return render(request, "worklist.html", user, rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), rules=rules,
+                  pages=max(1, -(-total // PAGE_SIZE)), rules=rules, goals=goals,
                   reasons={c.id: reason_texts(c.reasons, lang) for c in rows},
                   tasks=todays_tasks(db, user, today), care=care_this_week(db, user, today),
                   complaints=overdue_complaints(db, user, datetime.now()), today=today)
+
+
+def service_goals(ws: Any) -> list[Any]:
+    """The manager's service goals with this month's progress, so every rep sees them
+    (empty when no goal is set; the figures come from the cached monthly review)."""
+    if ws is None or not load_goals(ws):
+        return []
+    return monthly_review(ws, default_month(ws)).goals
 
 
 @router.post("/tasks/{task_id}/done")
