@@ -14,19 +14,24 @@ as_of − 90)``; "a year earlier" for 180 days is ``[as_of − 545, as_of − 36
 (``amount >= 0``); revenue is net of returns.
 
 Columns (see :mod:`churnguard.risk.catalog` for their meaning and reason sentences):
-``customer_id``, :data:`FEATURE_COLUMNS`.
+``customer_id``, :data:`FEATURE_COLUMNS`. All but ``p_alive`` run in the engine
+(:func:`feature_table`); ``p_alive`` (BG/NBD, from :mod:`churnguard.value`) is fitted on the
+purchase summary the engine computes.
 """
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from churnguard.churn import ChurnDefinition, midnight, to_date
+from churnguard.errors import ChurnguardError
 
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace
@@ -36,7 +41,8 @@ ORDER_COLUMNS = [
     "revenue_30d", "revenue_90d", "revenue_180d", "revenue_365d", "orders_change_90d",
     "orders_change_yoy_180d", "revenue_change_90d", "revenue_change_yoy_180d",
     "avg_order_value_365d", "order_value_change_180d", "typical_gap_days", "gap_ratio",
-    "categories_180d", "categories_change_180d", "products_365d",
+    "recency_share", "purchase_rate", "categories_180d", "categories_change_180d",
+    "products_365d",
 ]
 PAYMENT_COLUMNS = ["avg_days_late_365d", "max_days_late_365d", "late_share_365d",
                    "overdue_invoices"]
@@ -45,7 +51,9 @@ SERVICE_COLUMNS = ["complaints_90d", "complaints_365d", "complaints_change_90d",
                    "last_nps", "nps_change"]
 RELATION_COLUMNS = ["owner_left", "days_since_owner_left", "wallet_share",
                     "wallet_share_change", "segment", "region", "channel"]
-FEATURE_COLUMNS = ORDER_COLUMNS + PAYMENT_COLUMNS + SERVICE_COLUMNS + RELATION_COLUMNS
+ENGINE_COLUMNS = ORDER_COLUMNS + PAYMENT_COLUMNS + SERVICE_COLUMNS + RELATION_COLUMNS
+MODEL_COLUMNS = ["p_alive"]
+FEATURE_COLUMNS = ENGINE_COLUMNS + MODEL_COLUMNS
 CATEGORICAL_COLUMNS = ["segment", "region", "channel"]
 CSAT_KINDS = ("survey", "csat")
 NPS_KINDS = ("nps",)
@@ -94,6 +102,7 @@ def order_features(ws: Workspace, as_of: date) -> ir.Table:
     )
     agg = agg.filter(agg.last_day.notnull())
     recency = _days_between(as_of, agg.last_day)
+    tenure = _days_between(as_of, agg.first_day).cast("float64")
     gap = ibis.ifelse(agg.purchase_days > 1,
                       _days_between(agg.last_day, agg.first_day).cast("float64")
                       / (agg.purchase_days - 1), ibis.null("float64"))
@@ -102,7 +111,7 @@ def order_features(ws: Workspace, as_of: date) -> ir.Table:
     aov_before = ibis.ifelse(agg.orders_180_360 > 0, agg.revenue_180_360 / agg.orders_180_360,
                              ibis.null("float64"))
     return agg.select(
-        "customer_id", recency_days=recency, tenure_days=_days_between(as_of, agg.first_day),
+        "customer_id", recency_days=recency, tenure_days=tenure.cast("int64"),
         orders_30d=agg.orders_30d, orders_90d=agg.orders_90d, orders_180d=agg.orders_180d,
         orders_365d=agg.orders_365d, revenue_30d=agg.revenue_30d, revenue_90d=agg.revenue_90d,
         revenue_180d=agg.revenue_180d, revenue_365d=agg.revenue_365d,
@@ -115,6 +124,8 @@ def order_features(ws: Workspace, as_of: date) -> ir.Table:
         order_value_change_180d=_change(aov_recent, aov_before),
         typical_gap_days=gap,
         gap_ratio=ibis.ifelse(gap > 0, recency.cast("float64") / gap, ibis.null("float64")),
+        recency_share=recency.cast("float64") / tenure,
+        purchase_rate=agg.purchase_days * 30.0 / tenure,
         categories_180d=agg.categories_180d,
         categories_change_180d=agg.categories_180d - agg.categories_180_360,
         products_365d=agg.products_365d,
@@ -240,7 +251,28 @@ def feature_table(ws: Workspace, as_of: date | datetime | str, *,
         table = table.drop(*[c for c in table.columns if c.endswith("_right")])
     fills = {name: table[name].fill_null(0) for name in _ZERO_FILLED}
     table = table.mutate(**fills)
-    return table.select("customer_id", *FEATURE_COLUMNS)
+    return table.select("customer_id", *ENGINE_COLUMNS)
+
+
+def add_p_alive(ws: Workspace, as_of: date, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the BG/NBD probability that each customer is still buying (``p_alive``), fitted
+    on every purchase before ``as_of``; missing when the value module cannot fit it."""
+    frame = frame.copy()
+    frame["p_alive"] = np.nan
+    try:
+        from churnguard.value import BetaGeo, rfm_summary
+    except ImportError:
+        return frame
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = rfm_summary(ws, as_of=as_of, time_unit="W")
+            alive = BetaGeo().fit(data).p_alive(data).to_numpy()
+    except (ChurnguardError, ValueError, FloatingPointError):
+        return frame
+    lookup = pd.Series(alive, index=data["customer_id"].astype(str).to_numpy())
+    frame["p_alive"] = frame["customer_id"].astype(str).map(lookup).astype("float64")
+    return frame
 
 
 def features(ws: Workspace, as_of: date | datetime | str, *,
@@ -276,6 +308,7 @@ def features(ws: Workspace, as_of: date | datetime | str, *,
     [['a', 10, 2, 40.0]]
     """
     frame = feature_table(ws, as_of, churn=churn).to_pandas()
+    frame = add_p_alive(ws, to_date(as_of), frame)
     frame = frame.sort_values("customer_id", ignore_index=True)
     for name in CATEGORICAL_COLUMNS:
         frame[name] = frame[name].astype("category")
