@@ -190,9 +190,11 @@ class _Matcher:
                 end = i + len(phrase.tokens)
                 before = " ".join(clause[max(0, i - 7):i])
                 after = " ".join(clause[end:end + 7])
-                if not (PRE_EN.search(before) or POST_EN.match(after)):
+                denial = POST_EN.match(after)
+                if not (denial or PRE_EN.search(before)):
                     hits.append(_Hit(phrase, len(hits), boost))
-                i = end
+                # "delivery was always on time": the denying words are not phrases themselves
+                i = end + (len(denial.group(0).split()) if denial else 0)
         return hits
 
     def _spell(self, word: str) -> str:

@@ -36,7 +36,8 @@ PRE_EN = re.compile(
     r"(?: (?:the|your|our|its|their|any))?$"
 )
 _POSITIVE_EN = (r"(?:fine|ok|okay|good|great|reasonable|fair|competitive|acceptable|decent|solid|"
-                r"excellent|alright|not the (?:issue|problem|reason)|not an issue|not a problem|"
+                r"excellent|alright|on time|fast|quick|prompt|reliable|helpful|"
+                r"not the (?:issue|problem|reason)|not an issue|not a problem|"
                 r"never (?:the|an?) (?:issue|problem))")
 POST_EN = re.compile(
     r"^(?:itself |themselves |wise )?(?:(?:is|was|are|were|has been|have been|seems|seemed|"
