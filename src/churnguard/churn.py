@@ -145,27 +145,32 @@ class ChurnDefinition(ABC):
         ``t`` exactly when one of their spells has ``spell_start < t <= churn_date`` (or a
         null ``churn_date``).
         """
-        events = self.events(ws, as_of)
-        rank = ibis.cases((events.event == "new", 0), (events.event == "reactivation", 1),
-                          else_=2)
-        events = events.mutate(rank=rank)
-        window = ibis.window(group_by="customer_id", order_by=["event_date", "rank"])
-        events = events.mutate(
-            next_event=events.event.lead().over(window),
-            next_date=events.event_date.lead().over(window),
-            previous_event=events.event.lag().over(window),
-            previous_date=events.event_date.lag().over(window),
-        )
-        starts = events.filter(events.event != "churn")
-        return starts.select(
-            "customer_id",
-            kind=starts.event,
-            spell_start=starts.event_date,
-            churn_date=ibis.ifelse(starts.next_event == "churn", starts.next_date,
+        return spells_from_events(self.events(ws, as_of))
+
+
+def spells_from_events(events: ir.Table) -> ir.Table:
+    """Pair each ``new``/``reactivation`` event with the ``churn`` that ended it (see
+    :meth:`ChurnDefinition.spells`); useful when ``events`` is already cached."""
+    rank = ibis.cases((events.event == "new", 0), (events.event == "reactivation", 1),
+                      else_=2)
+    events = events.mutate(rank=rank)
+    window = ibis.window(group_by="customer_id", order_by=["event_date", "rank"])
+    events = events.mutate(
+        next_event=events.event.lead().over(window),
+        next_date=events.event_date.lead().over(window),
+        previous_event=events.event.lag().over(window),
+        previous_date=events.event_date.lag().over(window),
+    )
+    starts = events.filter(events.event != "churn")
+    return starts.select(
+        "customer_id",
+        kind=starts.event,
+        spell_start=starts.event_date,
+        churn_date=ibis.ifelse(starts.next_event == "churn", starts.next_date,
+                               ibis.null("date")),
+        previous_churn=ibis.ifelse(starts.previous_event == "churn", starts.previous_date,
                                    ibis.null("date")),
-            previous_churn=ibis.ifelse(starts.previous_event == "churn", starts.previous_date,
-                                       ibis.null("date")),
-        )
+    )
 
 
 def _status_frame(customers: ir.Table, spans: ir.Table) -> ir.Table:

@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
-from churnguard.churn import ChurnDefinition, midnight, plus_days
+from churnguard.churn import midnight, plus_days, spells_from_events
 from churnguard.metrics.periods import Periods
 
 if TYPE_CHECKING:
@@ -93,9 +93,9 @@ def active_at_period_start(table: ir.Table, spells: ir.Table) -> ir.Table:
     return joined.drop("spell_lo", "spell_hi")
 
 
-def churn_spells(ws: Workspace, churn: ChurnDefinition, periods: Periods) -> ir.Table:
-    """The spells as of the end of the periods, with boundaries, cached in the engine."""
-    return spell_bounds(churn.spells(ws, periods.bounds[-1]), periods).cache()
+def churn_spells(events: ir.Table, periods: Periods) -> ir.Table:
+    """The spells of (cached) ``events``, with boundaries, cached in the engine."""
+    return spell_bounds(spells_from_events(events), periods).cache()
 
 
 def window_start(periods: Periods, period: ir.IntegerValue, days: int) -> ir.DateValue:

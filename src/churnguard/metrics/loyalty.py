@@ -130,8 +130,8 @@ def loyalty_kpis(
 
         raise ConfigError(f"lookback_days must be a positive number of days, received "
                           f"{lookback_days!r}.")
-    spells = churn_spells(ws, churn, periods)
     events = churn.events(ws, periods.bounds[-1]).cache()
+    spells = churn_spells(events, periods)
     parts = {
         **_base_parts(spells, events, periods),
         **_order_parts(ws, periods),
