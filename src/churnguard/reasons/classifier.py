@@ -253,7 +253,7 @@ class ReasonClassifier:
         frame = _lexicon_frame(texts, lang=lang, lexicon=self.lexicon, taxonomy=self.taxonomy)
         use_model = (proba.max(axis=1) >= self.threshold) | (frame["confidence"] == 0).to_numpy()
         use_model &= np.array([bool(t.strip()) for t in texts], dtype=bool)
-        explained = self._explain(features, best, use_model)
+        explained = self._explain(features, best, use_model, texts)
         frame.loc[use_model, "reason"] = self.classes_[best[use_model]]
         frame.loc[use_model, "confidence"] = proba.max(axis=1)[use_model].round(4)
         frame.loc[use_model, "matched_terms"] = explained
@@ -261,18 +261,34 @@ class ReasonClassifier:
         return frame
 
     def _explain(self, features: sp.csr_matrix, best: np.ndarray, rows: np.ndarray,
-                 top: int = 3) -> list[str]:
-        """The (up to) three features that pushed each row most towards its reason."""
+                 texts: list[str], top: int = 3) -> list[str]:
+        """The (up to) three features that pushed each row most towards its reason: words and
+        the lexicon's phrases first (readable), character n-grams only when nothing else."""
         coef = self.model_.coef_
+        n_words = len(self.words_.vocabulary_)
+        n_chars = len(self.chars_.vocabulary_)
         out = []
         for row in np.flatnonzero(rows):
             vector = features.getrow(row)
-            weights = vector.data * coef[best[row] if coef.shape[0] > 1 else 0, vector.indices]
-            order = np.argsort(-weights)[:top]
-            names = [str(self.feature_names_[vector.indices[i]]).strip()
-                     for i in order if weights[i] > 0]
-            out.append("; ".join(names))
+            if coef.shape[0] > 1:
+                weights = vector.data * coef[best[row], vector.indices]
+            else:  # binary: coef_ points towards classes_[1]
+                weights = vector.data * coef[0, vector.indices] * (1 if best[row] else -1)
+            is_char = (vector.indices >= n_words) & (vector.indices < n_words + n_chars)
+            readable = np.flatnonzero((weights > 0) & ~is_char)
+            chosen = readable if len(readable) else np.flatnonzero(weights > 0)
+            chosen = chosen[np.argsort(-weights[chosen])][:top]
+            names = [self._feature_label(vector.indices[i], texts[row]) for i in chosen]
+            parts = [part for name in names for part in name.split("; ") if part]
+            out.append("; ".join(dict.fromkeys(parts)))
         return out
+
+    def _feature_label(self, index: int, text: str) -> str:
+        name = str(self.feature_names_[index]).strip()
+        if name.startswith("lexicon:"):  # show the phrases, not the feature's name
+            reading = read_text(text, self.lexicon)
+            return "; ".join(reading.phrases.get(name.split(":", 1)[1], ()))
+        return name
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
@@ -91,6 +91,7 @@ class Reading:
     terms: tuple[str, ...]
     lang: str
     scores: dict[str, float]
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # matched, per reason
 
 
 def _read_data(name: str) -> dict[str, Any]:
@@ -302,6 +303,7 @@ def _decide(hits: list[_Hit], lang: str, order: tuple[str, ...]) -> Reading:
         strongest[hit.phrase.reason] = max(strongest.get(hit.phrase.reason, 0.0), weight)
     rank = {code: i for i, code in enumerate(order)}
     best = max(scores, key=lambda r: (scores[r], strongest[r], -rank.get(r, len(rank))))
-    terms = tuple(dict.fromkeys(h.phrase.text for h in hits if h.phrase.reason == best))
+    phrases = {reason: tuple(dict.fromkeys(h.phrase.text for h in hits
+                                           if h.phrase.reason == reason)) for reason in scores}
     confidence = scores[best] / (sum(scores.values()) + 1.0)
-    return Reading(best, round(confidence, 4), terms, lang, scores)
+    return Reading(best, round(confidence, 4), phrases[best], lang, scores, phrases)
