@@ -19,6 +19,7 @@ class Session:
     def __init__(self, browser, base: str, username: str, *, locale: str = "en-US") -> None:  # noqa: ANN001
         self.base = base
         self.context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 860})
+        self.context.set_default_timeout(120_000)  # the first dashboard computes aggregates
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
@@ -133,3 +134,16 @@ def test_manager_launches_a_campaign(manager, screenshots):  # noqa: ANN001
     assert page.locator("h1").inner_text() == "Enterprise check-in"
     assert page.locator("table.list tr").count() >= 3
     page.screenshot(path=str(screenshots / "campaign.png"), full_page=True)
+
+
+def test_rep_finishes_todays_task_in_place(rep):  # noqa: ANN001
+    rep.open("/my-customers")
+    page = rep.page
+    task = page.locator("#tasks .task", has_text="Call B about the renewal")
+    task.locator("input[name=outcome]").fill("客户同意续约")
+    url = page.url
+    task.locator("button[type=submit]").click()
+    task.wait_for(state="detached")  # htmx swapped it out, no page load
+    assert page.url == url
+    rep.open("/customers/b")
+    assert "客户同意续约" in page.locator("#tasks").inner_text()

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, nulls_last, select
 
 from churnguard.report.goals import load_goals
@@ -106,11 +106,15 @@ def service_goals(ws: Any) -> list[Any]:
 
 
 @router.post("/tasks/{task_id}/done")
-def task_done(task: PageTask, db: DbSession, outcome: Annotated[str, Form()] = "",
+def task_done(request: Request, task: PageTask, db: DbSession,
+              outcome: Annotated[str, Form()] = "",
               version: Annotated[int | None, Form()] = None,
               next: Annotated[str, Form()] = "") -> Response:
-    """Mark a task done (with an optional outcome) and go back."""
+    """Mark a task done (with an optional outcome); htmx removes it from the list in place,
+    a plain form post goes back to the page."""
     from churnguard.workflow.services.tasks import update_task
 
     update_task(db, task, version=version, status="done", outcome=outcome or task.outcome)
+    if request.headers.get("hx-request") == "true":
+        return HTMLResponse("")
     return redirect(safe_next(next, "/my-customers"))
