@@ -122,3 +122,13 @@ def test_labelled_interactions_respects_as_of(tmp_path):
     ws.close()
     assert rows[["text", "reason"]].values.tolist() == [["太贵了", "price"],
                                                        ["late", "delivery"]]
+
+
+def test_explanations_are_words_and_phrases_for_either_class():
+    model = ReasonClassifier().fit(["太贵了", "价格太高", "发货太慢", "快递没到"],
+                                   ["price", "price", "delivery", "delivery"])
+    frame = model.predict(["太贵", "快递太慢"])
+    assert frame["reason"].tolist() == ["price", "delivery"]
+    assert "太贵" in frame.loc[0, "matched_terms"].split("; ")
+    assert "快递" in frame.loc[1, "matched_terms"].split("; ")  # binary: the other class too
+    assert "lexicon:" not in "".join(frame["matched_terms"])
