@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from churnguard.synth.company import Company
+from churnguard.synth.ids import id_numbers
 
 # Cost per driver unit (yuan): what serving a customer really costs (作业成本法).
 ACTIVITY_RATES = {
@@ -23,29 +24,35 @@ SETUPS_PER_YEAR = np.array([0.6, 0.1, 0.0])
 def make_activities(rng: np.random.Generator, company: Company, orders: pd.DataFrame,
                     interactions: pd.DataFrame) -> pd.DataFrame:
     """Yearly driver counts per customer (``date`` = 1 January of the year)."""
-    year = orders["order_date"].dt.year
-    positive = orders["amount"] > 0
-    counted = pd.DataFrame({
-        "customer_id": orders["customer_id"],
-        "year": year,
+    n_years = 100
+    first_year = int(orders["order_date"].dt.year.min())
+    key = id_numbers(orders["customer_id"]) * n_years + (
+        orders["order_date"].dt.year.to_numpy() - first_year)
+    positive = orders["amount"].to_numpy() > 0
+    counts = pd.DataFrame({
         "order_handling": positive.astype(float),
         "return_processing": (~positive).astype(float),
         "delivery": np.where(positive, rng.choice([1.0, 1.0, 1.0, 2.0], len(orders)), 0.0),
-    })
-    per_year = counted.groupby(["customer_id", "year"], sort=False).sum()
+    }).groupby(key).sum()
     complaints = interactions[interactions["kind"] == "complaint"]
-    tickets = complaints.groupby([complaints["customer_id"], complaints["ts"].dt.year.rename(
-        "year")]).size().rename("support_ticket").astype(float)
-    per_year = per_year.join(tickets, how="left").fillna({"support_ticket": 0.0})
-    seg = pd.Series(company.segment_index, index=company.customers["customer_id"])
-    seg_of_row = seg.reindex(per_year.index.get_level_values("customer_id")).to_numpy()
-    per_year["sales_visit"] = rng.poisson(VISITS_PER_YEAR[seg_of_row]).astype(float)
-    per_year["custom_setup"] = rng.poisson(SETUPS_PER_YEAR[seg_of_row]).astype(float)
-    long = per_year.reset_index().melt(id_vars=["customer_id", "year"], var_name="activity",
-                                       value_name="count")
-    long = long[long["count"] > 0]
-    long["date"] = pd.to_datetime(long["year"].astype(str) + "-01-01")
-    return long[["customer_id", "activity", "date", "count"]].reset_index(drop=True)
+    ticket_key = id_numbers(complaints["customer_id"]) * n_years + (
+        complaints["ts"].dt.year.to_numpy() - first_year)
+    tickets = pd.Series(1.0, index=ticket_key).groupby(level=0).sum()
+    counts["support_ticket"] = tickets.reindex(counts.index, fill_value=0.0).to_numpy()
+    customer = counts.index.to_numpy() // n_years
+    seg = company.segment_index[customer]
+    counts["sales_visit"] = rng.poisson(VISITS_PER_YEAR[seg]).astype(float)
+    counts["custom_setup"] = rng.poisson(SETUPS_PER_YEAR[seg]).astype(float)
+    years = pd.to_datetime(
+        (first_year + counts.index.to_numpy() % n_years - 1970).astype("datetime64[Y]"))
+    ids = company.customers["customer_id"].to_numpy()[customer]
+    parts = [
+        pd.DataFrame({"customer_id": ids, "activity": name, "date": years,
+                      "count": counts[name].to_numpy()})
+        for name in ACTIVITY_RATES
+    ]
+    long = pd.concat(parts, ignore_index=True)
+    return long[long["count"] > 0].reset_index(drop=True)
 
 
 def make_cost_pools(rng: np.random.Generator, activities: pd.DataFrame) -> pd.DataFrame:
@@ -62,18 +69,20 @@ def make_cost_pools(rng: np.random.Generator, activities: pd.DataFrame) -> pd.Da
 
 def make_wallet(rng: np.random.Generator, company: Company, orders: pd.DataFrame) -> pd.DataFrame:
     """Survey estimates of total category spend for a third of customers, per year."""
-    ids = company.customers["customer_id"]
-    sampled = set(ids[rng.random(len(ids)) < 0.33])
-    mine = orders[orders["customer_id"].isin(sampled)]
-    revenue = mine.groupby([mine["customer_id"], mine["order_date"].dt.year.rename("year")])[
-        "amount"].sum()
-    revenue = revenue[revenue > 0].reset_index()
-    churn_year = pd.Series(company.churn_at.astype("datetime64[Y]").astype(int) + 1970,
-                           index=ids)
-    leaving = revenue["year"].to_numpy() >= churn_year.reindex(revenue["customer_id"]).to_numpy()
-    share = rng.beta(5, 3, len(revenue)) * np.where(leaving, 0.55, 1.0)
+    n = len(company.signup)
+    sampled = rng.random(n) < 0.33
+    customer = id_numbers(orders["customer_id"])
+    mine = sampled[customer]
+    year = orders["order_date"].dt.year.to_numpy()[mine]
+    revenue = pd.Series(orders["amount"].to_numpy()[mine]).groupby(
+        [customer[mine], year]).sum()
+    revenue = revenue[revenue > 0]
+    who = revenue.index.get_level_values(0).to_numpy()
+    when = revenue.index.get_level_values(1).to_numpy()
+    churn_year = company.churn_at.astype("datetime64[Y]").astype(int) + 1970
+    share = rng.beta(5, 3, len(revenue)) * np.where(when >= churn_year[who], 0.55, 1.0)
     return pd.DataFrame({
-        "customer_id": revenue["customer_id"],
-        "period": pd.to_datetime(revenue["year"].astype(str) + "-01-01"),
-        "category_spend": np.round(revenue["amount"].to_numpy() / share.clip(0.05), 2),
+        "customer_id": company.customers["customer_id"].to_numpy()[who],
+        "period": pd.to_datetime((when - 1970).astype("datetime64[Y]")),
+        "category_spend": np.round(revenue.to_numpy() / share.clip(0.05), 2),
     })
