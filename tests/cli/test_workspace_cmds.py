@@ -61,3 +61,10 @@ def test_synth_creates_and_fills_a_workspace(tmp_path: Path):
     with Workspace.open(tmp_path / "co") as ws:
         assert ws.table("customers").count().execute() == 150
         assert ws.table("orders").count().execute() > 150
+
+
+def test_bench_times_every_step(tmp_path: Path):
+    done = run("bench", "--customers", "400", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for step in ("generate company", "monthly KPIs, 3 years", "cohort triangle", "BG/NBD fit"):
+        assert step in done.stdout

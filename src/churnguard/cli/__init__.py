@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "churnguard.cli.risk_cmds",
     "churnguard.cli.metrics_cmds",
     "churnguard.cli.demo_cmd",
+    "churnguard.cli.bench_cmd",
     "churnguard.cli.report_cmds",
     "churnguard.cli.reasons_cmds",
     "churnguard.cli.value_cmds",
