@@ -147,3 +147,18 @@ def test_rep_finishes_todays_task_in_place(rep):  # noqa: ANN001
     assert page.url == url
     rep.open("/customers/b")
     assert "客户同意续约" in page.locator("#tasks").inner_text()
+
+
+def test_manager_opens_every_other_page_without_errors(manager, screenshots):  # noqa: ANN001
+    expected = {"/archive": "Churn archive", "/improvements": "Improvements",
+                "/admin": "Administration", "/customers": "Customers",
+                "/complaints": "Complaints queue", "/my-customers": "My customers"}
+    for path, title in expected.items():
+        manager.open(path)
+        assert manager.page.locator("h1").inner_text() == title
+    manager.page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    manager.open("/my-customers")
+    assert manager.page.locator("#mainnav").is_hidden()
+    manager.page.click("[data-toggle-nav]")
+    assert manager.page.locator("#mainnav").is_visible()
+    manager.page.screenshot(path=str(screenshots / "phone-worklist.png"), full_page=False)
