@@ -144,3 +144,19 @@ def test_churn_drift_and_bad_source(ws):
         reason_drift(ws, START, END, source="tickets")
     with pytest.raises(ConfigError, match="must be before end"):
         reason_pareto(ws, END, START)
+
+
+def test_unreadable_exit_survey_falls_back_to_complaints_and_names_map_to_codes(tmp_path):
+    orders = orders_frame([("a", "2024-02-01", 200.0), ("b", "2024-02-01", 100.0)])
+    interactions = pd.DataFrame([
+        ("i1", "a", "2024-03-20", "exit_survey", "谢谢，再见", None),   # says nothing
+        ("i2", "a", "2024-02-10", "complaint", "发票又开错了", None),
+        ("i3", "b", "2024-03-20", "exit_survey", None, "质量问题"),    # a Chinese name
+    ], columns=["interaction_id", "customer_id", "ts", "kind", "text", "reason"])
+    ws = make_workspace(tmp_path / "w3", orders=orders, interactions=interactions)
+    ws.warehouse.replace("churn_archive", pa.table({
+        "customer_id": ["b"], "churn_date": [date(2024, 3, 1)], "reason": ["  "]}))  # blank
+    detail = churn_reasons(ws, START, END, churn=CHURN)
+    ws.close()
+    assert detail[["customer_id", "reason", "reason_source"]].values.tolist() == [
+        ["a", "billing", "complaint"], ["b", "quality", "exit_survey"]]

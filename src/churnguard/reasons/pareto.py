@@ -88,7 +88,9 @@ def _archive_reasons(ws: Workspace, lost: ir.Table, lookback: int) -> pd.DataFra
     window = ibis.window(group_by=["customer_id", "churn_date"], order_by=["gap"])
     joined = joined.mutate(rank=ibis.row_number().over(window))
     best = joined.filter(joined.rank == 0)
-    return best.select("customer_id", "churn_date", "archive_reason").to_pandas()
+    frame = best.select("customer_id", "churn_date", "archive_reason").to_pandas()
+    frame["archive_reason"] = recorded_reasons(frame["archive_reason"])
+    return frame.dropna(subset=["archive_reason"])
 
 
 def _voice(ws: Workspace, lost: ir.Table, last: date, lookback: int, after: int) -> pd.DataFrame:
@@ -104,26 +106,42 @@ def _voice(ws: Workspace, lost: ir.Table, last: date, lookback: int, after: int)
     return joined.select("customer_id", "churn_date", "ts", "kind", "text", "given").to_pandas()
 
 
-def fill_reasons(given: pd.Series, texts: pd.Series, *,
-                 model: ReasonClassifier | None = None) -> pd.Series:
-    """``given`` reason codes (trimmed, lower case), else the classified ``texts``; None when
-    neither exists. Each distinct text is classified once.
+def recorded_reasons(values: pd.Series, taxonomy: Taxonomy | None = None) -> pd.Series:
+    """Recorded reasons as codes: codes or English/Chinese names map to their code, other
+    text is kept trimmed and lower-cased, blanks become None.
 
     Examples
     --------
-    >>> fill_reasons(pd.Series([" Price", None, None]), pd.Series(["x", "太贵了", None])).tolist()
-    ['price', 'price', None]
+    >>> recorded_reasons(pd.Series([" Price", "价格因素", "", None, "Weather"])).tolist()
+    ['price', 'price', None, None, 'weather']
     """
-    given = given.astype("string").str.strip().str.lower()
-    reasons = given.where(given.fillna("") != "", None).astype(object)
-    reasons = reasons.where(reasons.notna(), None)
+    tax = taxonomy or default_taxonomy()
+    text = values.astype("string").str.strip()
+    codes = [None if pd.isna(v) or v == "" else (tax.code_for(v) or v.lower()) for v in text]
+    return pd.Series(codes, index=values.index, dtype=object)
+
+
+def fill_reasons(given: pd.Series, texts: pd.Series, *, model: ReasonClassifier | None = None,
+                 taxonomy: Taxonomy | None = None) -> pd.Series:
+    """Recorded reasons (:func:`recorded_reasons`), else the reason read from ``texts``; None
+    when neither exists or the text says nothing the lexicon understands. Each distinct text is
+    classified once.
+
+    Examples
+    --------
+    >>> fill_reasons(pd.Series([" Price", None, None, None]),
+    ...              pd.Series(["x", "太贵了", "谢谢", None])).tolist()
+    ['price', 'price', None, None]
+    """
+    reasons = recorded_reasons(given, taxonomy)
     missing = reasons.isna() & texts.notna()
     unique = texts[missing].astype(str).unique()
     if len(unique):
         read = classify(list(unique), model=model)
-        lookup = dict(zip(unique, read["reason"], strict=True))
+        understood = read["reason"].where(read["confidence"] > 0, None)
+        lookup = dict(zip(unique, understood, strict=True))
         reasons[missing] = texts[missing].astype(str).map(lookup)
-    return reasons
+    return reasons.where(reasons.notna(), None)
 
 
 def _voice_reasons(voice: pd.DataFrame, model: ReasonClassifier | None) -> pd.DataFrame:

@@ -156,6 +156,23 @@ class Taxonomy:
         """The display name of ``code`` in ``lang``; unknown codes are shown as they are."""
         return self.get(code).name(lang) if code in self.codes else str(code)
 
+    def code_for(self, text: str | None) -> str | None:
+        """The code a recorded reason means: a code or an English/Chinese name, any case.
+
+        Examples
+        --------
+        >>> tax = default_taxonomy()
+        >>> tax.code_for(" Price "), tax.code_for("业务员离职"), tax.code_for("weather")
+        ('price', 'staff_departure', None)
+        """
+        if text is None:
+            return None
+        key = str(text).strip().lower()
+        for reason in self.reasons:
+            if key in (reason.code, reason.name_en.lower(), reason.name_zh):
+                return reason.code
+        return None
+
     def to_frame(self) -> pd.DataFrame:
         """One row per reason: ``code, name_en, name_zh, description_en, description_zh,
         builtin``."""
