@@ -96,3 +96,28 @@ def test_leaving_rep_hand_over_and_audit_trail(world_app):
     change = audit[0]
     assert change["actor_id"] == world_app.world.ids["user_mia"]
     assert change["before"]["owner_id"] == ann and change["after"]["owner_id"] == bo
+
+
+def test_the_running_server_escalates_overdue_complaints(world_app):
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from churnguard.web.app import create_app
+    from churnguard.workflow.models import Complaint, utcnow
+    from tests.web.world import web_settings
+
+    with world_app.app.state.sessionmaker() as db:
+        db.execute(update(Complaint).values(response_due_at=utcnow() - timedelta(hours=1)))
+        db.commit()
+    settings = web_settings()
+    from dataclasses import replace
+
+    app = create_app(database_url=f"sqlite:///{world_app.path}",
+                     settings=replace(settings, escalation_minutes=60))
+    with TestClient(app):  # the lifespan runs one escalation round at start-up
+        pass
+    with world_app.app.state.sessionmaker() as db:
+        complaint = db.get(Complaint, world_app.world.ids["complaint"])
+        assert complaint.escalated_to_id == world_app.world.ids["user_mia"]

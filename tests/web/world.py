@@ -104,7 +104,7 @@ def build_world(folder: Path) -> World:
 
 
 def web_settings() -> WebSettings:
-    return WebSettings(secret_key=SECRET, session_hours=24 * 365 * 20)
+    return WebSettings(secret_key=SECRET, session_hours=24 * 365 * 20, escalation_minutes=0)
 
 
 class WorldApp:

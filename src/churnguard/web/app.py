@@ -10,6 +10,8 @@ Examples
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 STATUS_BY_CODE = {"not_found": 404, "forbidden": 403, "csrf_failed": 403, "unauthorized": 401,
                   "rate_limited": 429, "conflict": 409, "invalid": 422}
 SECRET_FILE = ".secret_key"
+logger = logging.getLogger(__name__)
 
 
 def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
@@ -55,8 +58,14 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     migrate(engine)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = None
+        if settings.escalation_minutes > 0:
+            await _escalate_once(app)
+            loop = asyncio.create_task(_escalate_every(app, settings.escalation_minutes * 60))
         yield
+        if loop is not None:
+            loop.cancel()
         engine.dispose()
 
     app = FastAPI(title="churnguard", version="1", lifespan=lifespan,
@@ -67,6 +76,7 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.signer = CookieSigner(settings.secret_key or _secret(ws))
     app.state.warehouse_lock = threading.Lock()
+    app.state.write_lock = threading.Lock() if url.startswith("sqlite") else None
     app.state.cache = {}
     _add_error_handlers(app)
     _add_csrf_cookie(app)
@@ -75,6 +85,30 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     app.include_router(api_router)
     _include_pages(app)
     return app
+
+
+async def _escalate_once(app: FastAPI) -> None:
+    """Escalate overdue complaints to the owners' managers (one round, in a worker thread)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from churnguard.workflow.db import session_scope
+    from churnguard.workflow.services.complaints import escalate_overdue
+
+    def once() -> None:
+        with session_scope(app.state.sessionmaker) as session:
+            escalate_overdue(session)
+
+    try:
+        await run_in_threadpool(once)
+    except Exception:  # a failed round must not stop the server; the next one retries
+        logger.exception("escalating overdue complaints failed")
+
+
+async def _escalate_every(app: FastAPI, seconds: float) -> None:
+    """Escalate overdue complaints every ``seconds`` while the server runs."""
+    while True:
+        await asyncio.sleep(seconds)
+        await _escalate_once(app)
 
 
 def app_from_environment() -> FastAPI:

@@ -65,11 +65,20 @@ class LoginRequired(Exception):
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """A session for one request: commit on success, roll back on error."""
+    """A session for one request: commit on success, roll back on error.
+
+    A request that changes data starts as a writer. On SQLite the app's writer lock queues
+    writers in the process (fair and without the busy-wait of SQLite's lock polling, which
+    gives long tails under load); PostgreSQL needs no such lock.
+    """
+    writer = request.method not in ("GET", "HEAD", "OPTIONS")
+    lock = request.app.state.write_lock if writer else None
+    if lock is not None:
+        lock.acquire()
     session = request.app.state.sessionmaker()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        writing(session)  # SQLite: take the write lock first; no "database is locked"
     try:
+        if writer:
+            writing(session)  # SQLite: BEGIN IMMEDIATE, so no "database is locked" later
         yield session
         session.commit()
     except BaseException:
@@ -77,6 +86,8 @@ def get_db(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        if lock is not None:
+            lock.release()
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]

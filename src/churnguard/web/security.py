@@ -44,13 +44,15 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 @dataclass(frozen=True)
 class WebSettings:
     """Settings of the web app. ``secret_key`` signs cookies (a random one per process when
-    empty: sessions then end on restart)."""
+    empty: sessions then end on restart); every ``escalation_minutes`` the running server
+    escalates overdue complaints (0: only ``churnguard sync`` does)."""
 
     secret_key: str = ""
     session_hours: float = 12
     secure_cookies: bool = False
     page_size: int = 50
     max_page_size: int = 500
+    escalation_minutes: float = 5
     login_policy: LoginPolicy = field(default_factory=LoginPolicy)
 
     def policy(self) -> LoginPolicy:

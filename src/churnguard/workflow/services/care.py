@@ -78,6 +78,9 @@ def generate_care_events(session: Session, *, start: date, days_ahead: int = 60)
         parts.append(part)
     for kind, day in holiday_dates(start, end):
         parts.append(customers[["customer_id"]].assign(kind=kind, event_date=pd.Timestamp(day)))
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return 0
     events = pd.concat(parts, ignore_index=True)
     events["event_date"] = pd.to_datetime(events["event_date"]).dt.date
     existing = read_frame(session, select(CareEvent.customer_id, CareEvent.kind,
