@@ -52,8 +52,7 @@ def _record(db: DbSession, customer: Customer) -> ChurnRecord:
 def list_archive(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depends(paging)],
                  valuable: bool | None = None) -> Page[ChurnRecordPublic]:
     """Archived customers the caller may see, latest churn first."""
-    visible = select(Customer.id).where(scope.customer_clause(user))
-    query = select(ChurnRecord).where(ChurnRecord.customer_id.in_(visible))
+    query = select(ChurnRecord).where(scope.on_visible_customer(user, ChurnRecord.customer_id))
     if valuable is not None:
         query = query.where(ChurnRecord.valuable.is_(valuable))
     rows, total = paginate(db, query.order_by(ChurnRecord.churn_date.desc(),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCareEvent
-from churnguard.workflow.models import CareEvent, Customer
+from churnguard.workflow.models import CareEvent
 from churnguard.workflow.services import care as service
 from churnguard.workflow.services import scope
 
@@ -41,8 +41,7 @@ def list_care(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depend
               ) -> Page[CareEventPublic]:
     """Care events of the caller's customers in ``[start, start + days]``."""
     start = start or date.today()
-    visible = select(Customer.id).where(scope.customer_clause(user))
-    query = select(CareEvent).where(CareEvent.customer_id.in_(visible),
+    query = select(CareEvent).where(scope.on_visible_customer(user, CareEvent.customer_id),
                                     CareEvent.event_date >= start,
                                     CareEvent.event_date <= start + timedelta(days=days))
     if status != "all":

@@ -12,7 +12,7 @@ customers.owner_id = :owner_id_1
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from churnguard.workflow.errors import NotFoundError, PermissionDeniedError
@@ -41,6 +41,14 @@ def customer_clause(user: User) -> ColumnElement[bool]:
     return Customer.owner_id == user.id
 
 
+def on_visible_customer(user: User, customer_col: ColumnElement) -> ColumnElement[bool]:
+    """Rows whose ``customer_col`` is a customer ``user`` may see (a correlated EXISTS, so
+    each row costs one key lookup however many customers the user has)."""
+    if user.role == "admin":
+        return true()
+    return exists().where(Customer.id == customer_col, customer_clause(user))
+
+
 def owned_clause(user: User, owner_col: ColumnElement, customer_col: ColumnElement
                  ) -> ColumnElement[bool]:
     """Rows (tasks, complaints…) ``user`` may see: their own, their team's, or on a visible
@@ -48,8 +56,7 @@ def owned_clause(user: User, owner_col: ColumnElement, customer_col: ColumnEleme
     if user.role == "admin":
         return true()
     if user.role == "manager":
-        visible = select(Customer.id).where(customer_clause(user))
-        return or_(owner_col.in_(team_ids(user)), customer_col.in_(visible))
+        return or_(owner_col.in_(team_ids(user)), on_visible_customer(user, customer_col))
     return owner_col == user.id
 
 
@@ -61,8 +68,8 @@ def task_clause(user: User) -> ColumnElement[bool]:
 def complaint_clause(user: User) -> ColumnElement[bool]:
     """A WHERE clause on ``complaints``: a rep's own customers' complaints and their own."""
     if user.role == "rep":
-        mine = select(Customer.id).where(Customer.owner_id == user.id)
-        return or_(Complaint.owner_id == user.id, Complaint.customer_id.in_(mine))
+        return or_(Complaint.owner_id == user.id,
+                   on_visible_customer(user, Complaint.customer_id))
     return owned_clause(user, Complaint.owner_id, Complaint.customer_id)
 
 
@@ -116,7 +123,7 @@ def get_case(session: Session, user: User, case_id: int) -> RiskCase:
 
 
 def _on_visible_customer(model: type, user: User) -> ColumnElement[bool]:
-    return model.customer_id.in_(select(Customer.id).where(customer_clause(user)))  # type: ignore
+    return on_visible_customer(user, model.customer_id)  # type: ignore[attr-defined]
 
 
 def get_care_event(session: Session, user: User, event_id: int) -> CareEvent:
