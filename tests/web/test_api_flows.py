@@ -121,3 +121,24 @@ def test_the_running_server_escalates_overdue_complaints(world_app):
     with world_app.app.state.sessionmaker() as db:
         complaint = db.get(Complaint, world_app.world.ids["complaint"])
         assert complaint.escalated_to_id == world_app.world.ids["user_mia"]
+
+
+def test_sync_runs_inside_the_server_for_admins(tmp_path):
+    import pandas as pd
+    from fastapi.testclient import TestClient
+
+    from churnguard.web.app import create_app
+    from churnguard.workflow.services import auth
+    from churnguard.workflow.store import open_store, session_scope
+    from tests.factories import make_workspace
+    from tests.web.world import web_settings
+
+    ws = make_workspace(tmp_path / "shop", customers=pd.DataFrame({"customer_id": ["x1"]}))
+    with session_scope(open_store(ws)) as db:
+        auth.create_user(db, "boss", "pw-boss", role="admin")
+    client = TestClient(create_app(ws, settings=web_settings()))
+    client.post("/api/auth/login", json={"username": "boss", "password": "pw-boss"})
+    body = client.post("/api/sync", params={"as_of": "2024-03-01"}).json()
+    assert body["as_of"] == "2024-03-01" and body["counts"]["customers_created"] == 1
+    assert "customer_owners" in body["pushed"]
+    ws.close()

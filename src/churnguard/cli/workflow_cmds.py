@@ -25,7 +25,15 @@ def register(app: typer.Typer) -> None:
 def _workspace(folder: object) -> object:
     from churnguard import Workspace
 
-    return Workspace.open(folder)  # type: ignore[arg-type]
+    try:
+        return Workspace.open(folder)  # type: ignore[arg-type]
+    except Exception as exc:  # DuckDB allows one writing process per file
+        if "lock" in str(exc).lower() and not isinstance(exc, ChurnguardError):
+            raise ChurnguardError(
+                f"{folder}: the warehouse is open in another process (probably `churnguard "
+                f"serve`). Stop it, or run the sync inside the server: POST /api/sync as an "
+                f"admin.") from None
+        raise
 
 
 def sync_command(

@@ -15,11 +15,12 @@ from churnguard.web.api import (
     customers,
     kpis,
     surveys,
+    sync,
     tasks,
     users,
 )
 
 router = APIRouter(prefix="/api")
 for _module in (auth, customers, tasks, complaints, cases, campaigns, care, archive, surveys,
-                users, audit, kpis):
+                users, audit, kpis, sync):
     router.include_router(_module.router)
