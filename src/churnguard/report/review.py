@@ -107,6 +107,8 @@ class Review:
     cards: list[KpiCard] = field(default_factory=list)
     panels: dict[str, Panel] = field(default_factory=dict)
     goals: list[GoalProgress] = field(default_factory=list)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Derived views (chart JSON per language) kept with the cached review."""
 
 
 def month_bounds(month: date) -> tuple[date, date]:

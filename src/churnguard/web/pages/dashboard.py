@@ -16,6 +16,7 @@ from churnguard.web.pages.common import (
     redirect,
     render,
     safe_next,
+    to_json,
     warehouse,
 )
 from churnguard.web.pages.data import FilterOptions, default_month, filter_options
@@ -71,16 +72,24 @@ def dashboard(request: Request, user: Manager, month: str | None = None,
 
 
 def chart_blocks(review: Review, lang: str) -> list[dict[str, Any]]:
-    """Title, option (or the panel that explains why it is empty) for each chart."""
+    """Title, option JSON (or the panel that explains why it is empty) for each chart;
+    kept with the cached review, so a reload does not rebuild them."""
+    key = ("chart_blocks", lang)
+    if key not in review.memo:
+        review.memo[key] = _chart_blocks(review, lang)
+    return review.memo[key]
+
+
+def _chart_blocks(review: Review, lang: str) -> list[dict[str, Any]]:
     blocks = []
     for name, title, build, height in CHARTS:
         ok = review.kpis.ok
         blocks.append({"id": name, "title": title, "height": height, "panel": review.kpis,
-                       "option": build(review.kpis.data, lang) if ok else None})
+                       "option": to_json(build(review.kpis.data, lang)) if ok else None})
     for name, title, build, height in PANEL_CHARTS:
         panel = review.panels[name]
         blocks.append({"id": name, "title": title, "height": height, "panel": panel,
-                       "option": build(panel.data, lang) if panel.ok else None})
+                       "option": to_json(build(panel.data, lang)) if panel.ok else None})
     return blocks
 
 

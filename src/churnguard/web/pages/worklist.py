@@ -45,7 +45,8 @@ def worklist_rows(db: Any, user: User, *, page: int = 1, size: int = PAGE_SIZE
                   ) -> tuple[list[Customer], int]:
     """The customers ``user`` may see, highest profit at risk first, and how many in all."""
     query = scope.visible_customers(user).where(Customer.status != "churned")
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = db.scalar(select(func.count()).select_from(Customer).where(
+        scope.customer_clause(user), Customer.status != "churned")) or 0
     rows = db.scalars(query.order_by(nulls_last(Customer.profit_at_risk.desc()),
                                      nulls_last(Customer.p_churn.desc()), Customer.id)
                       .offset((page - 1) * size).limit(size)).all()
@@ -62,10 +63,9 @@ def todays_tasks(db: Any, user: User, today: date) -> list[Task]:
 
 def care_this_week(db: Any, user: User, today: date) -> list[CareEvent]:
     """Care events (birthdays, holidays, anniversaries) on visible customers this week."""
-    visible = select(Customer.id).where(scope.customer_clause(user))
-    query = (select(CareEvent).where(CareEvent.customer_id.in_(visible),
-                                     CareEvent.event_date >= today,
-                                     CareEvent.event_date < today + timedelta(days=7))
+    query = (select(CareEvent).join(Customer, Customer.id == CareEvent.customer_id)
+             .where(scope.customer_clause(user), CareEvent.event_date >= today,
+                    CareEvent.event_date < today + timedelta(days=7))
              .order_by(CareEvent.event_date).limit(100))
     return list(db.scalars(query).all())
 
