@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -154,30 +155,32 @@ class Warehouse:
     def replace(self, name: str, rows: pa.Table) -> None:
         """Replace table ``name`` with ``rows``, atomically."""
         if self.kind == "duckdb":
-            raw = self.con.con
-            stage = f"_cg_stage_{uuid.uuid4().hex}"
-            raw.register(stage, rows)
-            try:
-                raw.execute("BEGIN TRANSACTION")
+            with self._duckdb_transaction(rows) as (raw, stage):
                 raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {stage}')
-                raw.execute("COMMIT")
-            except Exception:
-                raw.execute("ROLLBACK")
-                raise
-            finally:
-                raw.unregister(stage)
         elif self.kind == "pyspark":
             self._write_parquet(name, rows)
         else:
             self.con.create_table(name, rows, overwrite=True)
 
-    def _upsert_duckdb(self, name: str, rows: pa.Table, key: Sequence[str]) -> dict[str, int]:
+    @contextmanager
+    def _duckdb_transaction(self, rows: pa.Table) -> Iterator[tuple[Any, str]]:
+        """``rows`` registered as a staging view inside one transaction (rolled back on error)."""
         raw = self.con.con
         stage = f"_cg_stage_{uuid.uuid4().hex}"
         raw.register(stage, rows)
-        keys = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
         try:
             raw.execute("BEGIN TRANSACTION")
+            yield raw, stage
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        finally:
+            raw.unregister(stage)
+
+    def _upsert_duckdb(self, name: str, rows: pa.Table, key: Sequence[str]) -> dict[str, int]:
+        keys = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
+        with self._duckdb_transaction(rows) as (raw, stage):
             raw.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM {stage} LIMIT 0')
             updated = raw.execute(
                 f'SELECT count(*) FROM "{name}" t SEMI JOIN {stage} s ON {keys}'
@@ -185,12 +188,6 @@ class Warehouse:
             raw.execute(f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM {stage} s '
                         f"WHERE {keys})")
             raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {stage}')
-            raw.execute("COMMIT")
-        except Exception:
-            raw.execute("ROLLBACK")
-            raise
-        finally:
-            raw.unregister(stage)
         return {"inserted": rows.num_rows - updated, "updated": updated}
 
     def _upsert_files(self, name: str, rows: pa.Table, key: Sequence[str]) -> dict[str, int]:
