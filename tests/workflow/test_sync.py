@@ -14,7 +14,7 @@ from churnguard import Workspace
 from churnguard.errors import ConfigError
 from churnguard.workflow.models import AuditEntry, Complaint, Customer, RiskCase, Task, User
 from churnguard.workflow.services import archive, complaints, handover
-from churnguard.workflow.services.playbooks import parse_playbooks
+from churnguard.workflow.services.playbooks import parse_playbooks, run_playbooks
 from churnguard.workflow.services.sync import sync
 
 AS_OF = date(2024, 6, 1)
@@ -193,3 +193,20 @@ def test_bad_playbooks_say_what_to_fix():
         parse_playbooks({"x": {"colour": "red"}})
     with pytest.raises(ConfigError, match="task 'fax' is not one of"):
         parse_playbooks({"x": {"task": "fax"}})
+
+
+def test_first_matching_playbook_wins_and_open_tasks_block_new_ones(db):
+    from tests.workflow.builders import customer, team
+
+    users = team(db)
+    kw = {"risk_band": "high", "scored_as_of": AS_OF}
+    customer(db, "a", users["ann"], is_core=True, p_churn=0.9, **kw)
+    customer(db, "b", users["ann"], is_core=False, p_churn=0.9, **kw)
+    rules = parse_playbooks({})  # the defaults: core_high_risk (2 days), then high_risk (7)
+    assert run_playbooks(db, rules, today=AS_OF) == 2
+    got = db.execute(select(Task.customer_id, Task.signal, Task.due_date)
+                     .order_by(Task.customer_id)).all()
+    assert got == [("a", "playbook:core_high_risk", date(2024, 6, 3)),
+                   ("b", "playbook:high_risk", date(2024, 6, 8))]
+    db.get(Customer, "a").scored_as_of = date(2024, 6, 2)  # new score, task still open
+    assert run_playbooks(db, rules, today=date(2024, 6, 2)) == 0

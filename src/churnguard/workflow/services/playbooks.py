@@ -10,9 +10,11 @@ Each rule names conditions on a customer and the task to create::
     title = "Call {name}: churn risk {p_churn:.0%}"
     cooldown_days = 30         # no new task from this rule within 30 days of the last one
 
-A rule creates at most one task per customer and score date (the ``source_key``), never while
-the customer has an open task from the same rule, and not within ``cooldown_days`` of the last one,
-so running sync again creates nothing new.
+Rules are tried in the order they are written and the first that matches a customer wins (a
+core customer at high risk gets the 2-day call, not also the 7-day one). A customer gets at most
+one task per rule and score date (the ``source_key``), none while any playbook task of theirs is
+open, and none within a rule's ``cooldown_days`` of its last one, so running sync again creates
+nothing new.
 
 Examples
 --------
@@ -105,9 +107,12 @@ def run_playbooks(session: Session, rules: list[Playbook], *, today: date) -> in
         Customer.risk_band, Customer.segment, Customer.p_churn, Customer.profit_at_risk,
         Customer.clv, Customer.scored_as_of).where(Customer.status == "active"))
     created = 0
+    taken = set(session.scalars(select(Task.customer_id).where(
+        Task.signal.like("playbook:%"), Task.status == "open")))
     for rule in rules:
         chosen = matching(customers, rule)
-        chosen = chosen[~chosen["id"].isin(_blocked(session, rule, today))]
+        chosen = chosen[~chosen["id"].isin(taken | _recent(session, rule, today))]
+        taken |= set(matching(customers, rule)["id"])  # first matching rule wins
         if chosen.empty:
             continue
         keys = "playbook:" + rule.name + ":" + chosen["id"] + ":" + chosen["scored_as_of"].astype(
@@ -131,14 +136,13 @@ def run_playbooks(session: Session, rules: list[Playbook], *, today: date) -> in
     return created
 
 
-def _blocked(session: Session, rule: Playbook, today: date) -> set[str]:
-    """Customers with an open task from ``rule`` or one created within its cooldown."""
+def _recent(session: Session, rule: Playbook, today: date) -> set[str]:
+    """Customers who got a task from ``rule`` within its cooldown."""
     # a task made on day d is due on d + due_days: "made within the cooldown" in due dates
     due_since = today - timedelta(days=rule.cooldown_days) + timedelta(days=rule.due_days)
-    signal = f"playbook:{rule.name}"
-    open_ = select(Task.customer_id).where(Task.signal == signal, Task.status == "open")
-    recent = select(Task.customer_id).where(Task.signal == signal, Task.due_date > due_since)
-    return set(session.scalars(open_)) | set(session.scalars(recent))
+    recent = select(Task.customer_id).where(Task.signal == f"playbook:{rule.name}",
+                                            Task.due_date > due_since)
+    return set(session.scalars(recent))
 
 
 def _title(template: str, row: dict[str, Any]) -> str:
