@@ -77,6 +77,17 @@ def serve_command(
     if workers > 1:
         import os
 
+        if ws.warehouse.kind == "duckdb":  # type: ignore[attr-defined]
+            raise ChurnguardError("--workers > 1 needs a warehouse several processes can open; "
+                                  "DuckDB allows one. Use one worker (it serves 20 concurrent "
+                                  "users; see docs/workflow.md) or another warehouse backend.")
+
+        from churnguard.web.app import workspace_secret
+        from churnguard.workflow.store import open_store
+
+        open_store(ws)  # migrate once, before the workers start
+        workspace_secret(ws)  # one cookie secret for every worker
+        ws.close()  # type: ignore[attr-defined]  # each worker opens the workspace itself
         os.environ["CHURNGUARD_WORKSPACE"] = str(ws.folder)  # type: ignore[attr-defined]
         uvicorn.run("churnguard.web.app:app_from_environment", factory=True, host=host,
                     port=port, workers=workers, log_level="warning")

@@ -74,7 +74,7 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.signer = CookieSigner(settings.secret_key or _secret(ws))
+    app.state.signer = CookieSigner(settings.secret_key or workspace_secret(ws))
     app.state.warehouse_lock = threading.Lock()
     app.state.write_lock = threading.Lock() if url.startswith("sqlite") else None
     app.state.cache = {}
@@ -130,7 +130,7 @@ def _settings_from(ws: Workspace | None) -> WebSettings:
                        session_hours=ws.settings.app.session_hours)
 
 
-def _secret(ws: Workspace | None) -> str:
+def workspace_secret(ws: Workspace | None) -> str:
     """The workspace's cookie secret (created once in ``.secret_key``), or a random one."""
     if ws is None:
         return secrets.token_urlsafe(32)
