@@ -125,3 +125,18 @@ def test_unseen_levels_and_tiny_data():
     model = ChurnRiskModel().fit(X, y)
     new = X.head(3).assign(plan=["platinum", None, "basic"])
     assert np.isfinite(model.predict_proba(new)).all()
+
+
+def test_path_contributions_add_up_and_agree_with_treeshap():
+    X, y = _data(1500, seed=4)
+    model = ChurnRiskModel(linear_blend=1).fit(X, y)
+    exact = model.contributions(X, method="shap")
+    fast = model.contributions(X, method="path")
+    score = model.decision_function(X)
+    np.testing.assert_allclose(fast.sum(axis=1), score, atol=1e-6)
+    np.testing.assert_allclose(exact.sum(axis=1), score, atol=1e-6)
+    features = list(X.columns)
+    same_top = (exact[features].idxmax(axis=1) == fast[features].idxmax(axis=1)).mean()
+    assert same_top > 0.8
+    with pytest.raises(ConfigError, match="not one of auto, shap, path"):
+        model.contributions(X, method="lime")

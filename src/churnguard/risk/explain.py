@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 _PLACEHOLDER = re.compile(r"(\{v\}|\{dir_en\}|\{dir_zh\})")
 
 
-def explain(model: ChurnRiskModel, X: Any, *, top: int = 3) -> pd.DataFrame:
+def explain(model: ChurnRiskModel, X: Any, *, top: int = 3,
+            contributions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Top ``top`` reasons per row: the features that raise this customer's risk most.
 
     Returns
@@ -32,6 +33,7 @@ def explain(model: ChurnRiskModel, X: Any, *, top: int = 3) -> pd.DataFrame:
         Indexed like ``X``; for ``k = 1..top`` the columns ``reason_k`` (feature name),
         ``impact_k`` (log-odds added), ``reason_k_en`` and ``reason_k_zh`` (sentences).
         A row with fewer than ``top`` risk-raising features has empty trailing reasons.
+        Pass ``contributions`` (from :meth:`ChurnRiskModel.contributions`) to reuse them.
 
     Examples
     --------
@@ -45,7 +47,8 @@ def explain(model: ChurnRiskModel, X: Any, *, top: int = 3) -> pd.DataFrame:
     ['no order for 285 days']
     """
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-    contributions = model.contributions(frame)
+    if contributions is None:
+        contributions = model.contributions(frame)
     features = np.asarray(model.features_, dtype=object)
     values = model._encode(frame)
     impact = contributions[list(features)].to_numpy()

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from churnguard.risk.model import ChurnRiskModel
 
 
-def health_scores(model: ChurnRiskModel, X: Any) -> pd.DataFrame:
+def health_scores(model: ChurnRiskModel, X: Any, *,
+                  contributions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Health 0–100 overall and per dimension, indexed like ``X``.
 
     Columns ``health_score`` and ``health_<dimension>`` for each of the five dimensions
@@ -41,9 +42,10 @@ def health_scores(model: ChurnRiskModel, X: Any) -> pd.DataFrame:
     ['health_score', 'health_purchasing', 'health_spend']
     """
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-    contributions = model.contributions(frame)
+    if contributions is None:
+        contributions = model.contributions(frame)
     baseline = contributions["(baseline)"].to_numpy()
-    p_churn = model.predict_proba(frame)[:, 1]
+    p_churn = model.probability_from_score(contributions.to_numpy().sum(axis=1))
     out = {"health_score": np.round(100 * (1 - p_churn), 1)}
     groups: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
     for name in model.features_:

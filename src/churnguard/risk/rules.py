@@ -200,7 +200,8 @@ def _format(template: str, values: np.ndarray) -> np.ndarray:
 
 def rules_summary(frame: pd.DataFrame, fired: pd.DataFrame) -> pd.DataFrame:
     """Per customer of ``frame``: ``rules_fired`` (count), ``rule_score`` (sum of
-    severities), ``rules`` (names), ``rules_en`` and ``rules_zh`` (sentences joined).
+    severities), ``rules`` (names), ``rules_en`` and ``rules_zh`` (sentences joined), most
+    severe first.
 
     Examples
     --------
@@ -208,17 +209,27 @@ def rules_summary(frame: pd.DataFrame, fired: pd.DataFrame) -> pd.DataFrame:
     >>> rules_summary(f, evaluate_rules(f))["rule_score"].tolist()
     [2, 0]
     """
-    grouped = fired.groupby("customer_id", sort=False)
-    summary = pd.DataFrame({
-        "rules_fired": grouped.size(),
-        "rule_score": grouped["severity"].sum(),
-        "rules": grouped["rule"].agg(", ".join),
-        "rules_en": grouped["message_en"].agg("; ".join),
-        "rules_zh": grouped["message_zh"].agg("；".join),
-    })
-    out = frame[["customer_id"]].join(summary, on="customer_id")
-    counts = {"rules_fired": 0, "rule_score": 0}
-    out = out.fillna(counts)
-    for name in ("rules", "rules_en", "rules_zh"):
-        out[name] = out[name].fillna("")
-    return out.astype({"rules_fired": "int64", "rule_score": "int64"}).reset_index(drop=True)
+    ids = pd.Index(frame["customer_id"])
+    count = np.zeros(len(ids), dtype="int64")
+    score = np.zeros(len(ids), dtype="int64")
+    text = {"rules": pd.Series("", index=range(len(ids)), dtype="object")}
+    text["rules_en"] = text["rules"].copy()
+    text["rules_zh"] = text["rules"].copy()
+    order = fired[["rule", "severity"]].drop_duplicates().sort_values(
+        ["severity", "rule"], ascending=[False, True])
+    for rule, severity in order.itertuples(index=False):  # a loop over rules
+        part = fired[fired["rule"] == rule]
+        where = ids.get_indexer(part["customer_id"])
+        keep = where >= 0
+        where = where[keep]
+        count[where] += 1
+        score[where] += int(severity)
+        for column, value, separator in (("rules", rule, ", "),
+                                         ("rules_en", part["message_en"], "; "),
+                                         ("rules_zh", part["message_zh"], "；")):
+            values = np.asarray(value, dtype=object)[keep] if column != "rules" else value
+            current = text[column].to_numpy()[where]
+            joined = np.where(current == "", "", current + separator) + values
+            text[column].iloc[where] = joined
+    return pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), "rules_fired": count,
+                         "rule_score": score, **{k: v.to_numpy() for k, v in text.items()}})

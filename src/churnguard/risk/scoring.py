@@ -147,10 +147,11 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
 def score_frame(frame: pd.DataFrame, model: ChurnRiskModel, *, rules: list | None = None,
                 bands: tuple[float, float] = DEFAULT_BANDS) -> pd.DataFrame:
     """Probability, band, health, reasons and fired rules for a feature frame."""
-    X = frame[FEATURE_COLUMNS]
-    p = model.predict_proba(X)[:, 1]
-    reasons = explain(model, X).reset_index(drop=True)
-    health = health_scores(model, X).reset_index(drop=True)
+    X = frame[FEATURE_COLUMNS].reset_index(drop=True)
+    parts = model.contributions(X)  # once, for probability, reasons and health
+    p = model.probability_from_score(parts.to_numpy().sum(axis=1))
+    reasons = explain(model, X, contributions=parts)
+    health = health_scores(model, X, contributions=parts)
     fired = rules_summary(frame, evaluate_rules(frame, rules))
     out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), "p_churn": p,
                         "risk_band": risk_band(p, bands=bands)})

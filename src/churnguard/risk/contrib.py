@@ -1,0 +1,89 @@
+"""Per-feature contributions of a LightGBM model, exact or fast.
+
+- ``"shap"``: LightGBM's own ``pred_contrib`` (TreeSHAP), exact Shapley values; its cost grows
+  with trees × leaves × depth² per row (about 1–2 ms per customer for a few hundred trees).
+- ``"path"``: the same trees read as decision paths (Saabas; XGBoost calls it
+  ``approx_contribs``): walking from the root to the customer's leaf, each split credits the
+  change in the node value to the feature it splits on. Like TreeSHAP it adds up exactly to
+  the model's log-odds (root value + credits = leaf value), and it costs one table look-up
+  per tree, so a million customers take seconds. Rankings of reasons agree closely with
+  TreeSHAP's for shallow trees.
+
+``"auto"`` uses TreeSHAP up to :data:`SHAP_MAX_ROWS` rows and paths beyond.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+SHAP_MAX_ROWS = 20_000
+METHODS = ("auto", "shap", "path")
+
+
+def tree_contributions(booster: Any, frame: pd.DataFrame, *, method: str = "auto",
+                       num_iteration: int | None = None) -> np.ndarray:
+    """Array ``(rows, features + 1)``: contributions per feature and the bias (last column).
+
+    Examples
+    --------
+    >>> import lightgbm as lgb
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+    >>> booster = lgb.train({"objective": "binary", "verbosity": -1, "num_leaves": 4},
+    ...                     lgb.Dataset(X, (X.a > 0).astype(int)), 10)
+    >>> parts = tree_contributions(booster, X, method="path")
+    >>> bool(np.allclose(parts.sum(axis=1), booster.predict(X, raw_score=True)))
+    True
+    """
+    if method not in METHODS:
+        from churnguard.errors import ConfigError
+
+        raise ConfigError(f"contribution method {method!r} is not one of {', '.join(METHODS)}.")
+    if method == "shap" or (method == "auto" and len(frame) <= SHAP_MAX_ROWS):
+        return booster.predict(frame, pred_contrib=True, num_iteration=num_iteration)
+    credit, bias = path_tables(booster, num_iteration=num_iteration)
+    leaves = booster.predict(frame, pred_leaf=True, num_iteration=num_iteration)
+    leaves = np.asarray(leaves, dtype=np.int64).reshape(len(frame), -1)
+    trees, width = leaves.shape[1], credit.shape[1]
+    # one-hot of (tree, leaf) per row times the stacked credit table: one sparse product
+    columns = (leaves + np.arange(trees) * width).ravel()
+    rows = np.repeat(np.arange(len(frame)), trees)
+    onehot = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)),
+                               shape=(len(frame), trees * width))
+    out = np.empty((len(frame), credit.shape[2] + 1))
+    out[:, :-1] = onehot @ credit[:trees].reshape(trees * width, -1)
+    out[:, -1] = bias[:trees].sum()
+    return out
+
+
+def path_tables(booster: Any, *, num_iteration: int | None = None) -> tuple[np.ndarray,
+                                                                             np.ndarray]:
+    """``credit[tree, leaf, feature]`` and ``bias[tree]`` (the root value of each tree)."""
+    dump = booster.dump_model(num_iteration=num_iteration or -1)
+    trees = dump["tree_info"]
+    features = len(dump["feature_names"])
+    leaves = max(int(t.get("num_leaves", 1)) for t in trees) if trees else 1
+    credit = np.zeros((len(trees), leaves, features))
+    bias = np.zeros(len(trees))
+    for index, tree in enumerate(trees):
+        root = tree["tree_structure"]
+        bias[index] = root.get("internal_value", root.get("leaf_value", 0.0))
+        _walk(root, np.zeros(features), bias[index], credit[index])
+    return credit, bias
+
+
+def _walk(node: dict, path: np.ndarray, value: float, table: np.ndarray) -> None:
+    if "leaf_index" in node or "split_feature" not in node:
+        table[int(node.get("leaf_index", 0))] = path
+        return
+    feature = int(node["split_feature"])
+    for side in ("left_child", "right_child"):
+        child = node[side]
+        child_value = child.get("internal_value", child.get("leaf_value", 0.0))
+        step = path.copy()
+        step[feature] += child_value - value
+        _walk(child, step, child_value, table)
