@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,3 +35,22 @@ def test_predictions_are_sensible(cdnow_summary):
 def test_unfitted_pareto_raises():
     with pytest.raises(NotFittedError, match="ParetoNBD"):
         ParetoNBD().predict_purchases(10)
+
+
+def test_recovers_a_simulated_homogeneous_dropout_rate():
+    # Purchase rates ~ Gamma(2, 0.5) (mean 1 a week); every customer's lifetime is exponential
+    # with mean 20 weeks, so s and beta grow large together with beta / s -> 20.
+    rng = np.random.default_rng(3)
+    n = 3000
+    rates, lives = rng.gamma(2.0, 0.5, n), rng.exponential(20.0, n)
+    active = np.minimum(lives, 52.0)
+    repeat = rng.poisson(rates * active)
+    last = np.where(repeat > 0, active * rng.uniform(size=n) ** (1 / np.maximum(repeat, 1)), 0.0)
+    data = pd.DataFrame({"frequency": repeat.astype(float), "recency": last, "T": 52.0})
+    with pytest.warns(UserWarning, match="reached the bound e"):
+        model = ParetoNBD().fit(data)
+    r, alpha, s, beta = model.params_.to_numpy()
+    assert r / alpha == pytest.approx(1.0, rel=0.05)
+    assert beta / s == pytest.approx(20.0, rel=0.05)
+    assert s > 100
+    assert np.all(np.isfinite(model.p_alive().to_numpy()))
