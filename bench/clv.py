@@ -10,7 +10,18 @@ with distinct customer ids. Both libraries then fit the same summary, in the sam
   it is a bench-only dependency).
 
 Goal (issue 4): churnguard ≤ 5 s for 1 M customers, ≥ 20× faster than lifetimes, parameters
-equal within 1e-4 relative. Run: ``.venv/bin/python bench/clv.py --customers 1000000``.
+equal within 1e-4 relative. Run: ``.venv/bin/python bench/clv.py --customers 1000000``
+(``--cache FILE.parquet`` keeps the summary for the next run).
+
+Last run, 2026-11-28, x86_64 with 2 cores shared with five other engineers' jobs (load average
+about 10), Python 3.11, NumPy/SciPy with OpenBLAS, lifetimes 0.11.3:
+
+- data: 1,000,000 synthetic customers, 9.95 M orders (generated in 182 s); rfm_summary in
+  DuckDB 36 s for the five chunks; 839,898 buyers, 717,137 repeat buyers, 601,444 distinct
+  (x, t_x, T) patterns (days);
+- churnguard BG/NBD + Gamma-Gamma: 2.58 s (best of 3);
+- lifetimes BetaGeoFitter + GammaGammaFitter on the same summary: 112.5 s;
+- ratio 43.7×; largest relative parameter difference 5.6e-8.
 """
 
 from __future__ import annotations
