@@ -121,12 +121,19 @@ def test_worklist_shows_the_rules_each_customer_fired(shop):  # noqa: F811
         "as_of": pa.array([date(2024, 6, 1), date(2024, 7, 1), date(2024, 7, 1)]),
         "p_churn": [0.5, 0.9, 0.2],
         "rules_en": ["old rule", "orders fell 60%; late payment", ""],
-        "rules_zh": ["旧规则", "订单下降60%；付款延迟", ""]}))
+        "rules_zh": ["旧规则", "订单下降60%；付款延迟", ""],
+        "reasons": ["", "0 orders in the last 90 days", ""],
+        "reasons_zh": ["", "近90天订单 0 笔", ""],
+        "health_score": [50.0, 12.0, 90.0], "health_payment": [50.0, 30.0, 90.0]}))
     page = client_for(app, "rep1").get("/my-customers").text
     row_b = page.split('data-customer="b"')[1].split("</tr>")[0]
     assert "orders fell 60%" in row_b and "late payment" in row_b and "old rule" not in row_b
     page = client_for(app, "rep1", lang="zh").get("/my-customers").text
-    assert "付款延迟" in page.split('data-customer="b"')[1].split("</tr>")[0]
+    row_b = page.split('data-customer="b"')[1].split("</tr>")[0]
+    assert "付款延迟" in row_b and "近90天订单 0 笔" in row_b
+    assert "no order for 180 days" not in row_b  # the model's reasons in Chinese win
+    risk = client_for(app, "rep1", lang="zh").get("/customers/b").text.split('id="risk"')[1]
+    assert "健康度 12" in risk and "付款" in risk and "width:30%" in risk
 
 
 def test_reps_see_the_service_goals_on_their_worklist(shop):  # noqa: F811

@@ -83,14 +83,20 @@ def warm_cache(app: FastAPI, *, background: bool = True) -> threading.Thread | N
 
     def work() -> None:
         from churnguard.report.review import monthly_review
-        from churnguard.web.pages.data import all_fired_rules, default_month, filter_options
+        from churnguard.web.pages.data import (
+            default_month,
+            filter_options,
+            fired_rules,
+            risk_reasons,
+        )
 
         lock = getattr(app.state, "warehouse_lock", None) or threading.Lock()
         with lock:
             monthly_review(ws, default_month(ws))
             filter_options(ws)
             for lang in ("zh", "en"):
-                all_fired_rules(ws, lang)
+                fired_rules(ws, ["-"], lang)
+                risk_reasons(ws, ["-"], lang)
 
     if not background:
         work()

@@ -19,8 +19,10 @@ from churnguard.web.pages.data import (
     customer_risk_history,
     customer_row,
     data_end,
+    fired_rules,
     monthly_spend,
     rfm_of,
+    risk_reasons,
 )
 from churnguard.web.pages.worklist import reason_texts
 from churnguard.workflow.models import (
@@ -60,8 +62,11 @@ def customer_page(request: Request, customer: PageCustomer, user: PageUser,
     lang = language(request)
     with warehouse(request) as ws:
         facts = warehouse_facts(ws, customer.id)
-    return render(request, "customer.html", user, c=customer, lang_reasons=reason_texts(
-        customer.reasons, lang), **facts, **workflow_facts(db, customer.id),
+        model_reasons = risk_reasons(ws, [customer.id], lang).get(customer.id)
+        rules = fired_rules(ws, [customer.id], lang).get(customer.id, [])
+    return render(request, "customer.html", user, c=customer, rules=rules,
+                  lang_reasons=model_reasons or reason_texts(customer.reasons, lang),
+                  **facts, **workflow_facts(db, customer.id),
         reasons_taxonomy=reason_choices(lang), today=date.today(), to_json=to_json)
 
 

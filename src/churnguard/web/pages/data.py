@@ -143,23 +143,34 @@ def rfm_of(orders: pd.DataFrame, as_of: date) -> dict[str, float | None]:
 
 def fired_rules(ws: Workspace | None, customer_ids: list[str], lang: str) -> dict[str, list[str]]:
     """The warning rules each of ``customer_ids`` fired at their latest score."""
+    return _pick_texts(ws, customer_ids, (f"rules_{lang}", "rules_en", "rules_fired"))
+
+
+def risk_reasons(ws: Workspace | None, customer_ids: list[str], lang: str) -> dict[str, list[str]]:
+    """The model's reasons for each of ``customer_ids`` at their latest score, in ``lang``."""
+    return _pick_texts(ws, customer_ids, ("reasons_zh", "reasons") if lang == "zh"
+                       else ("reasons_en", "reasons"))
+
+
+def _pick_texts(ws: Workspace | None, customer_ids: list[str],
+                columns: tuple[str, ...]) -> dict[str, list[str]]:
     if ws is None or not customer_ids:
         return {}
-    every = all_fired_rules(ws, lang)
+    every = latest_texts(ws, columns)
     return {cid: every[cid] for cid in customer_ids if cid in every}
 
 
-def all_fired_rules(ws: Workspace, lang: str) -> dict[str, list[str]]:
-    """Customer → warning rules fired at the latest score (``risk_scores``: ``rules_zh`` /
-    ``rules_en`` sentences, else rule names); cached until the warehouse changes."""
+def latest_texts(ws: Workspace, columns: tuple[str, ...]) -> dict[str, list[str]]:
+    """Customer → the list in the first of ``columns`` that ``risk_scores`` has, at the
+    customer's latest score (texts joined with ``;``/``；``, names with ``,``); cached until
+    the warehouse changes."""
 
     def compute() -> dict[str, list[str]]:
         if not ws.has_table("risk_scores"):
             return {}
         table = ws.table("risk_scores")
-        column = next((c for c in (f"rules_{lang}", "rules_en", "rules")
-                       if c in table.columns), None)
-        if column is None:
+        column = next((c for c in columns if c in table.columns), None)
+        if column is None or not table[column].type().is_string():
             return {}
         rows = table.filter(table[column].notnull() & (table[column] != ""))
         if "as_of" in rows.columns:
@@ -167,9 +178,10 @@ def all_fired_rules(ws: Workspace, lang: str) -> dict[str, list[str]]:
             rows = rows.join(latest, [rows.customer_id == latest.customer_id,
                                       rows.as_of == latest._latest])
         frame = rows.select("customer_id", column).to_pandas()
-        separator = "," if column == "rules" else ";"
         texts = frame[column].str.replace("；", ";")
-        return {str(cid): [p.strip() for p in text.split(separator) if p.strip()]
+        if not texts.str.contains(";").any():
+            texts = texts.str.replace(",", ";")
+        return {str(cid): [p.strip() for p in text.split(";") if p.strip()]
                 for cid, text in zip(frame["customer_id"], texts, strict=True)}
 
-    return cached(ws, ("fired_rules", lang), compute)
+    return cached(ws, ("latest_texts", columns), compute)

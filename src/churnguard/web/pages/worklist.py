@@ -13,7 +13,7 @@ from churnguard.report.goals import load_goals
 from churnguard.report.review import monthly_review
 from churnguard.web.deps import DbSession, PageTask, PageUser
 from churnguard.web.pages.common import language, redirect, render, safe_next, warehouse
-from churnguard.web.pages.data import default_month, fired_rules
+from churnguard.web.pages.data import default_month, fired_rules, risk_reasons
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
 from churnguard.workflow.services import scope
 
@@ -89,10 +89,12 @@ def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1)
     lang = language(request)
     with warehouse(request) as ws:
         rules = fired_rules(ws, [c.id for c in rows], lang)
+        model_reasons = risk_reasons(ws, [c.id for c in rows], lang)
         goals = service_goals(ws)
     return render(request, "worklist.html", user, rows=rows, total=total, page=page,
                   pages=max(1, -(-total // PAGE_SIZE)), rules=rules, goals=goals,
-                  reasons={c.id: reason_texts(c.reasons, lang) for c in rows},
+                  reasons={c.id: model_reasons.get(c.id) or reason_texts(c.reasons, lang)
+                           for c in rows},
                   tasks=todays_tasks(db, user, today), care=care_this_week(db, user, today),
                   complaints=overdue_complaints(db, user, datetime.now()), today=today)
 
