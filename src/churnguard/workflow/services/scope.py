@@ -80,14 +80,13 @@ def visible_customers(user: User):  # noqa: ANN201 - a SQLAlchemy Select
 
 def _fetch(session: Session, model: type, key: object, clause: ColumnElement[bool],
            label: str) -> object:
-    row = session.get(model, key)
-    if row is None:
+    row = session.scalar(select(model).where(clause, model.id == key))  # type: ignore
+    if row is not None:
+        return row
+    if session.get(model, key) is None:
         raise NotFoundError(f"{label} {key!r} does not exist.")
-    allowed = session.scalar(select(model).where(clause, model.id == key))  # type: ignore
-    if allowed is None:
-        raise PermissionDeniedError(f"you may not see {label} {key!r}: it belongs to another "
-                                    f"owner's book.")
-    return row
+    raise PermissionDeniedError(f"you may not see {label} {key!r}: it belongs to another "
+                                f"owner's book.")
 
 
 def get_customer(session: Session, user: User, customer_id: str) -> Customer:
