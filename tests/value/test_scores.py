@@ -50,3 +50,13 @@ def test_rules_are_overridable_and_unmatched_is_other():
     summary = segment_summary(scores)
     assert summary.set_index("segment").loc["other", "customers"] == 3
     assert summary["customer_share"].sum() == 1.0
+
+
+def test_default_rules_name_every_score_combination():
+    from churnguard.value import DEFAULT_RULES
+
+    def named(r: int, f: int, m: int) -> bool:
+        return any(rule.r[0] <= r <= rule.r[1] and rule.f[0] <= f <= rule.f[1]
+                   and rule.m[0] <= m <= rule.m[1] for rule in DEFAULT_RULES)
+
+    assert all(named(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6))
