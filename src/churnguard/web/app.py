@@ -160,6 +160,11 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
 
     Works with FastAPI's lazily included routers, whose ``app.routes`` entries are not plain
     routes.
+
+    Examples
+    --------
+    >>> ("POST", "/api/auth/login") in route_table(create_app(database_url="sqlite://"))
+    True
     """
     found: set[tuple[str, str]] = set()
 
@@ -179,7 +184,13 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
 
 
 def error_body(detail: str, code: str) -> dict[str, str]:
-    """The one error shape of the API: ``{"detail": ..., "code": ...}``."""
+    """The one error shape of the API: ``{"detail": ..., "code": ...}``.
+
+    Examples
+    --------
+    >>> error_body("task 7 does not exist.", "not_found")
+    {'detail': 'task 7 does not exist.', 'code': 'not_found'}
+    """
     return {"detail": detail, "code": code}
 
 

@@ -121,7 +121,13 @@ def outcomes_from_orders(ws: Any, session: Session, campaign: Campaign, *,
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion."""
+    """Wilson score interval of a proportion.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in wilson(30, 100)]
+    [0.2189, 0.3958]
+    """
     if n == 0:
         return (0.0, 1.0)
     p = successes / n

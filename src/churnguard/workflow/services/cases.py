@@ -68,7 +68,15 @@ def open_cases_for_scores(session: Session, *, threshold: float, now: datetime) 
 
 def move_case(session: Session, case: RiskCase, stage: str, *,
               now: datetime | None = None) -> RiskCase:
-    """Move ``case`` to ``stage`` (forward only; ``recovered``/``lost`` close it)."""
+    """Move ``case`` to ``stage`` (forward only; ``recovered``/``lost`` close it).
+
+    Examples
+    --------
+    >>> move_case(None, RiskCase(stage="lost"), "saving")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    churnguard.workflow.errors.InvalidInputError: a case in stage 'lost' cannot move to ...
+    """
     if stage not in STAGES:
         raise InvalidInputError(f"stage {stage!r} is not one of {', '.join(STAGES)}.")
     if stage not in _NEXT[case.stage]:

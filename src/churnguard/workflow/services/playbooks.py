@@ -88,7 +88,15 @@ def parse_playbooks(section: dict[str, Any]) -> list[Playbook]:
 
 
 def matching(customers: pd.DataFrame, rule: Playbook) -> pd.DataFrame:
-    """The customers (rows of the app's customer frame) a rule selects, vectorised."""
+    """The customers (rows of the app's customer frame) a rule selects, vectorised.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a", "b"], "tier": ["core", "low"], "p_churn": [0.6, 0.9]})
+    >>> rule = Playbook("vip", match={"tier": "core"}, ranges={"p_churn_min": 0.5})
+    >>> matching(frame, rule)["id"].tolist()
+    ['a']
+    """
     mask = pd.Series(True, index=customers.index)
     for key, wanted in rule.match.items():
         values = wanted if isinstance(wanted, list) else [wanted]

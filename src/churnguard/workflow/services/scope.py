@@ -106,7 +106,14 @@ def get_complaint(session: Session, user: User, complaint_id: int) -> Complaint:
 
 
 def can_manage(actor: User, user: User) -> bool:
-    """Whether ``actor`` may manage ``user`` (assign work, hand over their customers)."""
+    """Whether ``actor`` may manage ``user`` (assign work, hand over their customers).
+
+    Examples
+    --------
+    >>> boss, rep = User(id=1, role="manager"), User(id=2, role="rep", manager_id=1)
+    >>> can_manage(boss, rep), can_manage(rep, boss)
+    (True, False)
+    """
     return actor.role == "admin" or (actor.role == "manager"
                                      and (user.manager_id == actor.id or user.id == actor.id))
 
