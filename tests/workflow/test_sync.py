@@ -86,6 +86,10 @@ def test_first_sync_brings_in_staff_customers_scores_and_creates_playbook_tasks(
                    ("c3", "email", date(2024, 6, 11), "Contact Crux", users["s1"].id)]
     assert result.counts["cases_opened"] == 2  # p_churn >= 0.5: c1 and c3
     assert result.counts["tasks_created"] == 2
+    with store() as db:
+        linked = db.execute(select(Task.customer_id, RiskCase.customer_id).join(
+            RiskCase, RiskCase.id == Task.risk_case_id).order_by(Task.customer_id)).all()
+    assert linked == [("c1", "c1"), ("c3", "c3")]  # each task points at its customer's case
 
 
 def test_second_sync_changes_nothing(ws, store):

@@ -23,10 +23,12 @@ def plain(value: Any) -> Any:
 
     Examples
     --------
-    >>> plain(float("nan")) is None, plain(np.int64(3)), plain(pd.Timestamp("2024-01-02"))
-    (True, 3, datetime.datetime(2024, 1, 2, 0, 0))
+    >>> plain(float("nan")) is None, plain(pd.NA) is None, plain(np.int64(3))
+    (True, True, 3)
+    >>> plain(pd.Timestamp("2024-01-02"))
+    datetime.datetime(2024, 1, 2, 0, 0)
     """
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float | np.floating) and math.isnan(value):
         return None

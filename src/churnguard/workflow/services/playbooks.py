@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from churnguard.errors import ConfigError
 from churnguard.workflow import audit
-from churnguard.workflow.models import Customer, Task, utcnow
+from churnguard.workflow.models import Customer, RiskCase, Task, utcnow
 from churnguard.workflow.models.tasks import TASK_KINDS
 from churnguard.workflow.services.frames import read_frame, records
 
@@ -115,6 +115,8 @@ def run_playbooks(session: Session, rules: list[Playbook], *, today: date) -> in
         Customer.risk_band, Customer.segment, Customer.p_churn, Customer.profit_at_risk,
         Customer.clv, Customer.scored_as_of).where(Customer.status == "active"))
     created = 0
+    open_cases = dict(session.execute(select(RiskCase.customer_id, RiskCase.id).where(
+        RiskCase.stage.not_in(("recovered", "lost")))).all())
     taken = set(session.scalars(select(Task.customer_id).where(
         Task.signal.like("playbook:%"), Task.status == "open")))
     for rule in rules:
@@ -130,7 +132,7 @@ def run_playbooks(session: Session, rules: list[Playbook], *, today: date) -> in
             "title": [_title(rule.title, row) for row in chosen.to_dict("records")],
             "due_date": today + timedelta(days=rule.due_days), "status": "open",
             "signal": f"playbook:{rule.name}", "source_key": keys, "created_at": utcnow(),
-            "version": 1})
+            "risk_case_id": chosen["id"].map(open_cases).astype("Int64"), "version": 1})
         existing = set(session.scalars(select(Task.source_key).where(
             Task.source_key.in_(keys.tolist()))))
         tasks = tasks[~tasks["source_key"].isin(existing)]
