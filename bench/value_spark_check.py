@@ -1,8 +1,10 @@
 """Check that the value module's engine code gives the same numbers on PySpark as on DuckDB.
 
 Too slow for the test suite on a shared two-core machine (a minute or more per Spark query
-there), so it lives here. Run: ``SPARK_LOCAL_IP=127.0.0.1 .venv/bin/python
-bench/value_spark_check.py``; it prints one line per function and exits 1 on a mismatch.
+there), so it lives here. Run from the repository root: ``SPARK_LOCAL_IP=127.0.0.1
+.venv/bin/python -m bench.value_spark_check``; it prints one line per function and exits 1
+on a mismatch. Last run (2026-11-28, busy 2-core machine): rfm_summary, rfm_scores, value_tiers
+and profitability all the same on both engines (65, 28, 21 and 56 s on Spark).
 """
 
 from __future__ import annotations

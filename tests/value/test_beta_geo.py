@@ -89,3 +89,13 @@ def test_bad_input_says_what_to_fix():
     bad = pd.DataFrame({"frequency": [0, 1], "recency": [2.0, 1], "T": [4.0, 4]})
     with pytest.raises(SchemaError, match="frequency 0 must have recency 0"):
         BetaGeo().fit(bad)
+
+
+def test_degenerate_data_is_refused_or_flagged():
+    nobody_returns = pd.DataFrame({"frequency": [0, 0, 0], "recency": [0.0, 0, 0],
+                                   "T": [5.0, 6, 7]})
+    with pytest.raises(SchemaError, match="none of the 3 customers bought on two different"):
+        BetaGeo().fit(nobody_returns)
+    one = pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [5.0]})
+    with pytest.warns(UserWarning, match="extreme parameters.*penalizer"):
+        BetaGeo().fit(one)

@@ -9,10 +9,13 @@ about a second.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
+from churnguard.errors import SchemaError
 from churnguard.value._base import (
     BaseFitter,
     Patterns,
@@ -90,6 +93,9 @@ class BetaGeo(BaseFitter):
         require_columns(data, _COLUMNS, model="BetaGeo")
         x, t_x, T = (data[c].to_numpy(dtype=float) for c in _COLUMNS)
         check_rfm_arrays(x, t_x, T, model="BetaGeo")
+        if not (x > 0).any():
+            raise SchemaError(f"BetaGeo needs repeat purchases to fit: none of the {len(x)} "
+                              f"customers bought on two different days. Use a longer history.")
         patterns = aggregate_patterns(x, t_x, T, weights)
         objective = _Objective(patterns, self.penalizer)
         warm = None
@@ -101,6 +107,10 @@ class BetaGeo(BaseFitter):
         self._store_fit(fit, total)
         penalty = self.penalizer * float(np.sum(np.exp(fit.theta) ** 2))
         self.log_likelihood_ = -(fit.value - penalty) * total
+        if np.any(np.abs(fit.theta) > np.log(1e6)):
+            warnings.warn(f"BetaGeo: the fit ran to extreme parameters "
+                          f"{np.exp(fit.theta).round(4).tolist()}; the data may be too small or "
+                          f"degenerate. Try BetaGeo(penalizer=0.001).", stacklevel=2)
         self.n_patterns_ = len(patterns.x)
         self.data_ = data
         self.time_unit_ = data.attrs.get("time_unit", "D")
