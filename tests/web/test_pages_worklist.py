@@ -145,3 +145,15 @@ def test_reps_see_the_service_goals_on_their_worklist(shop):  # noqa: F811
     page = client_for(app, "rep1", lang="zh").get("/my-customers").text
     goal = page.split('data-goal="retention_rate"')[1].split('</div>\n      </div>')[0]
     assert "客户留存率" in goal and "≥ 80.0%" in goal and "50.0%" in goal
+
+
+def test_worklist_reflects_a_change_made_after_it_was_shown(shop):  # noqa: F811
+    _, app, ids = shop
+    rep1, rep2 = client_for(app, "rep1"), client_for(app, "rep2")
+    assert re.findall(r'data-customer="(\w+)"', rep1.get("/my-customers").text) == ["b", "a"]
+    assert re.findall(r'data-customer="(\w+)"', rep1.get("/my-customers").text) == ["b", "a"]
+    post(client_for(app, "manager"), "/admin/handover",
+         {"from_user": ids["rep1"], "to_user": ids["rep2"], "reason": "left"})
+    assert re.findall(r'data-customer="(\w+)"', rep1.get("/my-customers").text) == []
+    assert re.findall(r'data-customer="(\w+)"', rep2.get("/my-customers").text) == [
+        "b", "d", "a", "c"]

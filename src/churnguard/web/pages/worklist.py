@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -84,19 +85,64 @@ def overdue_complaints(db: Any, user: User, now: datetime) -> list[Complaint]:
 def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1) -> Response:
     """The worklist, today's tasks, this week's care events and overdue complaints."""
     page = max(page, 1)
-    rows, total = worklist_rows(db, user, page=page)
     today = date.today()
     lang = language(request)
+    store = worklist_store(request, db, user, page=page, today=today)
+    rows = store["rows"]
     with warehouse(request) as ws:
         rules = fired_rules(ws, [c.id for c in rows], lang)
         model_reasons = risk_reasons(ws, [c.id for c in rows], lang)
         goals = service_goals(ws)
-    return render(request, "worklist.html", user, rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), rules=rules, goals=goals,
+    return render(request, "worklist.html", user, page=page,
+                  pages=max(1, -(-store["total"] // PAGE_SIZE)), rules=rules, goals=goals,
                   reasons={c.id: model_reasons.get(c.id) or reason_texts(c.reasons, lang)
-                           for c in rows},
-                  tasks=todays_tasks(db, user, today), care=care_this_week(db, user, today),
-                  complaints=overdue_complaints(db, user, datetime.now()), today=today)
+                           for c in rows}, today=today, **store)
+
+
+def worklist_store(request: Request, db: Any, user: User, *, page: int,
+                   today: date) -> dict[str, Any]:
+    """The app-store part of the worklist: one page of customers, the total, tasks, care
+    events and overdue complaints. Kept in memory until the app database changes (SQLite:
+    any commit touches the database or its write-ahead log), so reloads cost no queries."""
+
+    def compute() -> dict[str, Any]:
+        rows, total = worklist_rows(db, user, page=page)
+        return {"rows": rows, "total": total, "tasks": todays_tasks(db, user, today),
+                "care": care_this_week(db, user, today),
+                "complaints": overdue_complaints(db, user, datetime.now())}
+
+    version = store_version(request)
+    if version is None:
+        return compute()
+    key = (user.id, user.role, page, today)
+    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("_worklist_cache", {})
+    hit = cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    value = compute()
+    db.expunge_all()  # detached, fully loaded rows can be shown by later requests
+    if len(cache) > 512:
+        cache.clear()
+    cache[key] = (version, value)
+    return value
+
+
+def store_version(request: Request) -> tuple[int, ...] | None:
+    """A value that changes with every commit to a SQLite app database (file and WAL
+    modification times and sizes); None for other databases (no caching)."""
+    url = str(request.app.state.engine.url)
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    path = Path(url[len("sqlite:///"):])
+    stamps: list[int] = []
+    for file in (path, path.with_name(path.name + "-wal")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            stamps.extend((0, 0))
+            continue
+        stamps.extend((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
 
 
 def service_goals(ws: Any) -> list[Any]:
