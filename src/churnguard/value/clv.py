@@ -47,7 +47,8 @@ def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
     >>> data = pd.DataFrame({"customer_id": list("abcdef"), "frequency": [0, 2, 5, 1, 3, 4],
     ...     "recency": [0, 20, 30, 5, 9, 36], "T": [40, 38, 35, 30, 40, 39],
     ...     "monetary": [0, 35.0, 18, 10, 22, 20]})
-    >>> values = clv(BetaGeo().fit(data), GammaGamma().fit(data), months=6, data=data)
+    >>> bg, gg = BetaGeo(penalizer=0.001).fit(data), GammaGamma().fit(data)
+    >>> values = clv(bg, gg, months=6, data=data)
     >>> list(values.columns)
     ['customer_id', 'p_alive', 'expected_purchases', 'expected_spend', 'clv']
     """

@@ -88,7 +88,7 @@ class GammaGamma(BaseFitter):
     Examples
     --------
     >>> data = pd.DataFrame({"frequency": [1, 2, 3, 4, 1, 2, 0],
-    ...                      "monetary": [25.0, 12, 20, 10, 30, 18, 0]})
+    ...                      "monetary": [25.0, 12, 20, 18, 10, 30, 0]})
     >>> model = GammaGamma().fit(data)
     >>> int(model.n_customers_)
     6
