@@ -47,7 +47,7 @@ def profitability_table(source: Any, start: DateLike, end: DateLike) -> ibis.Tab
     base = base.mutate(profit_rank=ibis.row_number().over(order_by=order) + 1,
                        cumulative_profit=base.profit.sum().over(running),
                        total_profit=base.profit.sum().over(ibis.window()))
-    share = ibis.ifelse(base.total_profit != 0, base.cumulative_profit / base.total_profit,
+    share = ibis.ifelse(base.total_profit > 0, base.cumulative_profit / base.total_profit,
                         ibis.null("float64"))
     return base.mutate(cumulative_profit_share=share).select(PROFIT_COLUMNS)
 
@@ -69,7 +69,7 @@ def profitability(source: Any, start: DateLike, end: DateLike) -> pd.DataFrame:
         ``customer_id, revenue, cost_of_goods, gross_profit, cost_to_serve, profit,
         profit_rank, cumulative_profit, cumulative_profit_share`` from the most to the least
         profitable customer; the last two trace the whale curve (the share peaks above 1
-        when some customers lose money).
+        when some customers lose money; it is missing when the total profit is not positive).
 
     Examples
     --------
