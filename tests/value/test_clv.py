@@ -36,3 +36,14 @@ def test_clv_errors(models):
     bg, gg = models
     with pytest.raises(SchemaError, match="months must be at least 1; received 0"):
         clv(bg, gg, months=0)
+    with pytest.raises(SchemaError, match="time_unit='Y' is not one of D, W, M"):
+        clv(bg, gg, time_unit="Y")
+
+
+def test_explicit_time_unit_overrides_the_model(models):
+    bg, gg = models
+    assert bg.time_unit_ == "W"
+    weekly = clv(bg, gg, months=3)
+    assert clv(bg, gg, months=3, time_unit="W")["clv"].tolist() == weekly["clv"].tolist()
+    daily = clv(bg, gg, months=3, time_unit="D")  # a month read as 30.4 weeks: far more value
+    assert (daily["clv"] > weekly["clv"]).all()

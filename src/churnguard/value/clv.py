@@ -14,7 +14,7 @@ from churnguard.value.gamma_gamma import GammaGamma
 
 def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
         discount_rate: float = 0.01, margin: float | np.ndarray = 1.0,
-        data: pd.DataFrame | None = None) -> pd.DataFrame:
+        data: pd.DataFrame | None = None, time_unit: str | None = None) -> pd.DataFrame:
     """Discounted expected value of each customer over the next ``months``.
 
     ``CLV = Σ_{i=1..months} (E[X(i)] − E[X(i−1)]) · E[M] · margin / (1 + discount_rate)^i``
@@ -35,6 +35,10 @@ def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
         Share of revenue kept as profit (a number, or one per customer).
     data
         RFM summary to score; the purchase model's fitted data by default.
+    time_unit
+        ``"D"``, ``"W"`` or ``"M"``: the unit of the model's recency and T. By default the
+        purchase model's ``time_unit_``, which it read from the ``rfm_summary`` frame's attrs
+        (pandas drops attrs in some operations, e.g. ``merge``: then pass it here).
 
     Returns
     -------
@@ -57,8 +61,10 @@ def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
     if discount_rate <= -1:
         raise SchemaError(f"discount_rate must be above -1; received {discount_rate}.")
     data = purchase_model.data_ if data is None else data
-    units_per_month = DAYS_PER_UNIT["M"] / DAYS_PER_UNIT[getattr(purchase_model, "time_unit_",
-                                                                 "D")]
+    unit = time_unit or getattr(purchase_model, "time_unit_", "D")
+    if unit not in DAYS_PER_UNIT:
+        raise SchemaError(f"time_unit={unit!r} is not one of D, W, M.")
+    units_per_month = DAYS_PER_UNIT["M"] / DAYS_PER_UNIT[unit]
     spend = spend_model.expected_spend(data).to_numpy()
     previous = np.zeros(len(data))
     value = np.zeros(len(data))
