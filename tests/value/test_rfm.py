@@ -82,3 +82,9 @@ def test_matches_lifetimes_on_cdnow(cdnow_orders, cdnow_calibration):
     assert ours["recency"].to_numpy() == pytest.approx(theirs["recency"].to_numpy())
     assert ours["T"].to_numpy() == pytest.approx(theirs["T"].to_numpy())
     assert ours["monetary"].to_numpy() == pytest.approx(theirs["monetary_value"].to_numpy())
+
+
+def test_polars_input():
+    polars = pytest.importorskip("polars")
+    summary = rfm_summary(polars.from_pandas(_orders()), as_of="2024-03-01")
+    assert_frame_equal(summary, EXPECTED_DAYS)

@@ -26,12 +26,14 @@ def day_before(value: date) -> date:
 
 def table_of(source: Any, name: str) -> ibis.Table:
     """Table ``name`` of ``source``: a Workspace, a dict of frames/tables, or (for ``orders``)
-    one ibis.Table or pandas DataFrame."""
+    one ibis.Table or pandas/polars DataFrame."""
     if isinstance(source, dict):
         if name not in source:
             raise SchemaError(f"no {name!r} table given; received tables "
                               f"{', '.join(map(str, source)) or 'none'}.")
         return table_of(source[name], name)
+    if type(source).__module__.startswith("polars"):
+        source = source.to_pandas()
     if isinstance(source, ibis.Table | pd.DataFrame):
         if name != "orders" and not _looks_like(source, name):
             raise SchemaError(f"this needs the {name!r} table too; pass a Workspace or a dict "
