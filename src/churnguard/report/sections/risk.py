@@ -36,7 +36,7 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         if len(saved) and pd.Timestamp(saved["as_of"].iloc[0]).date() == as_of:
             scores = saved
         else:
-            scores = score(ws, as_of, horizon_days=HORIZON_DAYS)
+            scores = score(ws, as_of, horizon_days=HORIZON_DAYS, snapshots=SNAPSHOTS)
     except ChurnguardError:
         return None  # too little history for snapshots and labels
     return Section("Early warning · 流失预警", _intro(result, scores, as_of),
