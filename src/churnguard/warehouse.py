@@ -8,6 +8,7 @@ expressions run on Spark. Any other value is handed to :func:`ibis.connect` as a
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -69,6 +70,7 @@ def spark_session() -> Any:
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.driver.memory", "2g")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="churnguard-spark-"))
             .getOrCreate()
         )
     return _spark_session
