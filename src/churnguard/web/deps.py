@@ -65,17 +65,20 @@ class LoginRequired(Exception):
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """A session for one request: commit on success, roll back on error.
+    """A session for one request: commit on success, roll back on error; changes are audited
+    as the logged-in user.
 
     A request that changes data starts as a writer. On SQLite the app's writer lock queues
     writers in the process (fair and without the busy-wait of SQLite's lock polling, which
-    gives long tails under load); PostgreSQL needs no such lock.
+    gives long tails under load); PostgreSQL needs no such lock. The session check
+    (:func:`optional_user`) runs in its own short session, outside the lock.
     """
     writer = request.method not in ("GET", "HEAD", "OPTIONS")
     lock = request.app.state.write_lock if writer else None
     if lock is not None:
         lock.acquire()
     session = request.app.state.sessionmaker()
+    session.info["actor_id"] = lambda: getattr(getattr(request.state, "user", None), "id", None)
     try:
         if writer:
             writing(session)  # SQLite: BEGIN IMMEDIATE, so no "database is locked" later
@@ -93,15 +96,21 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def optional_user(request: Request, db: DbSession) -> User | None:
-    """The logged-in user or ``None`` (also stored on ``request.state.user``)."""
+def optional_user(request: Request) -> User | None:
+    """The logged-in user or ``None`` (also stored on ``request.state.user``).
+
+    Looked up in a short session of its own, so a writing request takes its write lock only
+    after authentication; the user object is detached (its columns are loaded).
+    """
     if hasattr(request.state, "user"):
         return request.state.user
     signer: CookieSigner = request.app.state.signer
     token = signer.loads(request.cookies.get(SESSION_COOKIE))
-    user = auth.user_for_token(db, token) if token else None
+    user = None
+    if token:
+        with request.app.state.sessionmaker() as session:
+            user = auth.user_for_token(session, token)
     request.state.user = user
-    db.info["actor_id"] = user.id if user else None
     return user
 
 

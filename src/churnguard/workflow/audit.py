@@ -33,7 +33,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 def _after_flush(session: Session, _context: Any) -> None:
     rows: list[dict[str, Any]] = []
-    actor = session.info.get("actor_id")
+    actor = _actor(session)
     now = utcnow()
     for action, objects in (("insert", session.new), ("update", session.dirty),
                             ("delete", session.deleted)):
@@ -45,6 +45,13 @@ def _after_flush(session: Session, _context: Any) -> None:
                 rows.append({**entry, "actor_id": actor, "at": now})
     if rows:
         session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def _actor(session: Session) -> int | None:
+    """``session.info["actor_id"]``: a user id, ``None`` (the system), or a callable giving
+    one (the web app resolves the user lazily)."""
+    actor = session.info.get("actor_id")
+    return actor() if callable(actor) else actor
 
 
 def _entry(obj: Any, action: str) -> dict[str, Any] | None:
@@ -89,7 +96,7 @@ def record(session: Session, entity: str, changes: list[tuple[str, dict | None, 
     """
     if not changes:
         return
-    actor = session.info.get("actor_id")
+    actor = _actor(session)
     now = utcnow()
     rows = [{"action": action, "entity": entity, "entity_id": str(key), "actor_id": actor,
              "at": now, "before": _plain_dict(before), "after": _plain_dict(after)}
