@@ -7,7 +7,8 @@ check roles or owners by hand. Use these in route signatures:
     A SQLAlchemy session committed when the route returns without error (before the response
     is sent), rolled back otherwise. Changes are audited as the current user.
 ``user: CurrentUser``
-    The logged-in user; API routes answer 401 ``{"detail", "code": "unauthorized"}`` without a
+    The logged-in user (detached from the request's session: read its columns, do not add it
+    to a session); API routes answer 401 ``{"detail", "code": "unauthorized"}`` without a
     valid session.
 ``user: PageUser``
     For HTML pages (issue 8): the logged-in user, or a redirect to ``/login?next=<path>``
@@ -15,15 +16,15 @@ check roles or owners by hand. Use these in route signatures:
 ``Depends(require_role("manager", "admin"))`` (or the aliases ``user: Manager``,
 ``user: Admin``)
     403 for other roles; returns the user.
+``customer: VisibleCustomer`` / ``task: VisibleTask`` / ``complaint: VisibleComplaint``
+    The record named by the path parameter ``customer_id`` / ``task_id`` / ``complaint_id``
+    when the user may see it: 404 when it does not exist, 403 when it is someone else's.
+    (Page versions: ``PageCustomer``, ``PageTask``, ``PageComplaint``.)
 ``case: VisibleCase``, ``event: VisibleCareEvent``, ``survey: VisibleSurvey``
     Likewise for ``case_id``, ``event_id``, ``survey_id``.
 ``target: ManagedUser``
     The user named by ``user_id`` when the caller manages them (admin: anyone; manager: their
     team; 403 otherwise).
-``customer: VisibleCustomer`` / ``task: VisibleTask`` / ``complaint: VisibleComplaint``
-    The record named by the path parameter ``customer_id`` / ``task_id`` / ``complaint_id``
-    when the user may see it: 404 when it does not exist, 403 when it is someone else's.
-    (Page versions: ``PageCustomer``, ``PageTask``, ``PageComplaint``.)
 ``visible_customers(user)``
     ``select(Customer)`` narrowed to what the user may see (add filters, order, paging).
 
