@@ -57,6 +57,9 @@ def test_value_command_table_save_and_errors(cdnow_workspace):
                               "--as-of", "1997-10-01", "--by", "margin"])
     assert bad.exit_code != 0
     assert "choose clv, revenue or profit" in str(bad.exception)
+    no_file = runner.invoke(app, ["value", "-w", str(cdnow_workspace.folder),
+                                  "--as-of", "1997-10-01", "--format", "xlsx"])
+    assert "--format xlsx needs --output FILE.xlsx" in str(no_file.exception)
 
 
 def test_report_section(cdnow_workspace, workspace):

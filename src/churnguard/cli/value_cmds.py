@@ -38,6 +38,10 @@ def value(
 
     if not as_of:
         raise ChurnguardError("--as-of is required, e.g. --as-of 2026-07-01.")
+    if fmt not in ("table", "json", "csv", "xlsx"):
+        raise ChurnguardError(f"--format {fmt!r} is not one of table, json, csv, xlsx.")
+    if fmt == "xlsx" and output is None:
+        raise ChurnguardError("--format xlsx needs --output FILE.xlsx.")
     cutoff = parse_date(as_of, option="--as-of")
     with Workspace.open(workspace) as ws:
         if not ws.has_table("orders"):
@@ -60,10 +64,8 @@ def value(
         _emit(customers.to_csv(index=False), output)
     elif fmt == "json":
         _emit(_to_json(overview, core, whale), output)
-    elif fmt == "xlsx":
-        _write_xlsx(output, overview, customers, whale)
     else:
-        raise ChurnguardError(f"--format {fmt!r} is not one of table, json, csv, xlsx.")
+        _write_xlsx(output, overview, customers, whale)
 
 
 def _whale_frame(summary: pd.Series | None) -> pd.DataFrame | None:
@@ -113,8 +115,7 @@ def _to_json(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> str:
 
 def _write_xlsx(output: Path | None, overview, customers: pd.DataFrame,
                 whale: pd.DataFrame | None) -> None:
-    if output is None:
-        raise ChurnguardError("--format xlsx needs --output FILE.xlsx.")
+    assert output is not None
     with pd.ExcelWriter(output) as writer:
         overview.tiers.to_excel(writer, sheet_name="tiers", index=False)
         customers.to_excel(writer, sheet_name="customers", index=False)
