@@ -91,6 +91,13 @@ def test_backtest_and_score_on_a_small_company(company):
                 "rules_fired", "clv", "profit_at_risk", "owner_id"}
     assert required <= set(company.table(RISK_SCORES_TABLE).columns)
     assert str(saved["as_of"].iloc[0])[:10] == "2026-06-01"
+    # a second date keeps the first as history; re-scoring a date replaces its rows
+    score(company, "2026-05-01", model=result.model)
+    score(company, "2026-06-01", model=result.model)
+    history = company.table(RISK_SCORES_TABLE).to_pandas()
+    assert history.groupby("as_of").size().tolist() == [
+        len(load_scores(company, "2026-05-01")), len(scores)]
+    assert len(load_scores(company)) == len(scores)  # the latest date by default
     with_value = scores.dropna(subset=["clv"])
     assert len(with_value) > 0.9 * len(scores)
     assert with_value["profit_at_risk"].tolist() == pytest.approx(

@@ -3,7 +3,8 @@
 ``score(ws, as_of)`` fits a :class:`~churnguard.risk.model.ChurnRiskModel` on past snapshots
 (unless one is given), scores every customer active at ``as_of`` and returns the at-risk list,
 riskiest first. With ``save=True`` the list is written to the warehouse table ``risk_scores``
-(replaced atomically on each run), where ``churnguard sync`` picks it up for the app:
+(atomically, keyed by ``customer_id, as_of``: a re-run of a date replaces its rows, earlier
+dates remain as history), where ``churnguard sync`` picks up each customer's latest row:
 
 ==================  ==================================================================
 ``customer_id``     the customer
@@ -178,19 +179,34 @@ def _add_value(ws: Workspace, day: date, result: pd.DataFrame, with_value: bool)
 
 
 def save_scores(ws: Workspace, scores: pd.DataFrame) -> None:
-    """Replace the warehouse table ``risk_scores`` with ``scores`` (atomically)."""
+    """Write ``scores`` to the warehouse table ``risk_scores`` (atomically).
+
+    Rows are keyed by ``(customer_id, as_of)``: scoring the same date again replaces that
+    date's rows, earlier dates stay as the customers' risk history.
+    """
     frame = scores.copy()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     for name in ("reason_1", "reason_2", "reason_3", "owner_id"):
         if name in frame:
             frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
-    ws.warehouse.replace(RISK_SCORES_TABLE, pa.Table.from_pandas(frame, preserve_index=False))
+    rows = pa.Table.from_pandas(frame, preserve_index=False)
+    if ws.has_table(RISK_SCORES_TABLE):
+        existing = ws.table(RISK_SCORES_TABLE)
+        if list(existing.columns) != rows.column_names:  # older layout: start afresh
+            ws.warehouse.replace(RISK_SCORES_TABLE, rows)
+            return
+        rows = rows.cast(existing.schema().to_pyarrow())
+    ws.warehouse.upsert(RISK_SCORES_TABLE, rows, key=["customer_id", "as_of"])
 
 
-def load_scores(ws: Workspace) -> pd.DataFrame:
-    """The last saved ``risk_scores`` table, riskiest first (empty when never scored)."""
+def load_scores(ws: Workspace, as_of: date | datetime | str | None = None) -> pd.DataFrame:
+    """Saved scores of ``as_of`` (default: the latest scoring date), riskiest first; empty
+    when never scored."""
     if not ws.has_table(RISK_SCORES_TABLE):
         return pd.DataFrame()
-    return ws.table(RISK_SCORES_TABLE).to_pandas().sort_values("rank", ignore_index=True)
+    table = ws.table(RISK_SCORES_TABLE)
+    day = to_date(as_of) if as_of is not None else table.as_of.max().execute()
+    frame = table.filter(table.as_of == day).to_pandas()
+    return frame.sort_values("rank", ignore_index=True)
 
 

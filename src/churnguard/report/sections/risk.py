@@ -32,8 +32,8 @@ def build(ws: Workspace, as_of: date) -> Section | None:
     evaluate_at = as_of - timedelta(days=HORIZON_DAYS)
     try:
         result = backtest(ws, evaluate_at, evaluate_at, HORIZON_DAYS, snapshots=SNAPSHOTS)
-        saved = load_scores(ws)
-        if len(saved) and pd.Timestamp(saved["as_of"].iloc[0]).date() == as_of:
+        saved = load_scores(ws, as_of)
+        if len(saved):
             scores = saved
         else:
             scores = score(ws, as_of, horizon_days=HORIZON_DAYS, snapshots=SNAPSHOTS)
