@@ -51,6 +51,16 @@ def test_snapshot_dates_end_before_the_training_cutoff():
     assert [str(d) for d in dates] == ["2024-10-02", "2024-09-02", "2024-08-03"]
 
 
+def test_fit_history_method(shop):
+    from churnguard.risk import ChurnRiskModel
+
+    model = ChurnRiskModel(n_estimators=5).fit_history(
+        shop, ["2024-03-01", "2024-02-01"], horizon_days=30, churn=Inactivity(days=60),
+        label="no_purchase")
+    assert model.training_dates_[0].isoformat() == "2024-02-01"
+    assert model.horizon_days_ == 30 and model.training_rows_ == 5  # 3 active + 2 active
+
+
 def test_risk_bands():
     assert risk_band([0.0, 0.19, 0.2, 0.49, 0.5, 1.0]).tolist() == [
         "low", "low", "medium", "medium", "high", "high"]

@@ -142,6 +142,15 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
                                                      fitted["design"])
         return self
 
+    def fit_history(self, ws: Any, as_of_dates: Any, *, horizon_days: int = 90,
+                    churn: Any = None, label: str = "churn") -> ChurnRiskModel:
+        """Fit on past snapshots of a workspace (label: churned within ``horizon_days``);
+        see :func:`churnguard.risk.backtest.fit_history`."""
+        from churnguard.risk.backtest import fit_history
+
+        return fit_history(ws, as_of_dates, horizon_days=horizon_days, churn=churn,
+                           label=label, model=self)
+
     def _check_params(self) -> None:
         if self.calibration not in CALIBRATIONS:
             raise ConfigError(f"calibration={self.calibration!r} is not one of "
