@@ -26,7 +26,15 @@ DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and the index of each element in them (hashing, no sort)."""
+    """A lookup set of ``values`` and the index of each element in it.
+
+    Whole numbers in a modest range (days, counts) index ``0, 1, …, max`` directly; other
+    values are hashed. Either way ``lookup[index] == values``.
+    """
+    if len(values) and values.dtype.kind in "fiu":
+        low, high = values.min(), values.max()
+        if low >= 0 and high < 1_000_000 and np.array_equal(values, np.floor(values)):
+            return np.arange(int(high) + 1, dtype=float), values.astype(np.intp)
     codes, uniques = pd.factorize(values)
     return np.asarray(uniques, dtype=float), codes
 
@@ -91,7 +99,7 @@ def aggregate_patterns(x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
     key = np.zeros(len(x), dtype=np.int64)
     size = 1
     for column in (x, t_x, T):
-        codes, uniques = pd.factorize(column)
+        uniques, codes = distinct(column)
         if size * len(uniques) >= 2**62:  # keep the combined key inside int64
             key, kept = pd.factorize(key)
             size = len(kept)
@@ -179,6 +187,8 @@ def _newton(objective: Objective, theta: np.ndarray, hess: np.ndarray, *,
             direction = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             break
+        if np.max(np.abs(direction)) < 1e-11:  # below what the summed likelihood resolves
+            break
         for scale in (1.0, 0.5, 0.25, 0.125):
             new_value, new_grad = objective(theta - scale * direction)
             if np.isfinite(new_value) and new_value <= value + 1e-15:
@@ -186,6 +196,8 @@ def _newton(objective: Objective, theta: np.ndarray, hess: np.ndarray, *,
         else:
             break
         theta, value, grad = theta - scale * direction, new_value, new_grad
+        if np.max(np.abs(scale * direction)) < 1e-7:  # the next step would be ~1e-9 or less
+            break
     return theta, value, grad, steps
 
 

@@ -183,8 +183,8 @@ class _Objective:
         self.penalizer = penalizer
         self.total = patterns.weight.sum()
         values, inverse = distinct(patterns.x)
-        self.x_values = values
-        self.x_weight = np.bincount(inverse, weights=patterns.weight, minlength=len(values))
+        weight = np.bincount(inverse, weights=patterns.weight, minlength=len(values))
+        self.x_values, self.x_weight = values[weight > 0], weight[weight > 0]
         zero = patterns.x == 0
         self.T0, self.w0 = patterns.T[zero], patterns.weight[zero]
         repeat = ~zero
@@ -193,6 +193,10 @@ class _Objective:
         self.x_set, self.x_index = distinct(self.x)
         self.t_set, self.t_index = distinct(patterns.t_x[repeat])
         self.T_set, self.T_index = distinct(patterns.T[repeat])
+        # Σ w and Σ w·x per distinct T: sums of functions of T cost O(#T), not O(rows).
+        self.w_by_T = np.bincount(self.T_index, weights=self.w, minlength=len(self.T_set))
+        self.wx_by_T = np.bincount(self.T_index, weights=self.wx, minlength=len(self.T_set))
+        self.x_used = np.bincount(self.x_index, minlength=len(self.x_set)) > 0
 
     def _x_only(self, r: float, alpha: float, a: float, b: float) -> np.ndarray:
         """Log-likelihood and gradient parts that depend on x only, over distinct x."""
@@ -213,20 +217,23 @@ class _Objective:
         ll, g_r, g_alpha, g_a, g_b = self._x_only(r, alpha, a, b)
         # Repeat buyers: log-sum-exp of "alive at T" and "dropped out after t_x".
         w, x = self.w, self.x
-        log_T = np.log(alpha + self.T_set)[self.T_index]
-        inv_T = (1 / (alpha + self.T_set))[self.T_index]
-        gap = np.log(alpha + self.t_set)[self.t_index] - log_T
-        inv_gap = (1 / (alpha + self.t_set))[self.t_index] - inv_T
-        d = np.log(a) - np.log(b + self.x_set - 1)[self.x_index] - (r + x) * gap
+        log_T_set, inv_T_set = np.log(alpha + self.T_set), 1 / (alpha + self.T_set)
+        sum_log_T = wsum(self.w_by_T, log_T_set)
+        sum_x_log_T = wsum(self.wx_by_T, log_T_set)
+        gap = np.log(alpha + self.t_set)[self.t_index] - log_T_set[self.T_index]
+        inv_gap = (1 / (alpha + self.t_set))[self.t_index] - inv_T_set[self.T_index]
+        rx = r + x
+        d = np.log(a) - np.log(b + self.x_set - 1)[self.x_index] - rx * gap
         e = np.exp(-np.abs(d))
         sig = 1 / (1 + e)
         w_drop = w * np.where(d >= 0, sig, e * sig)  # weight × P(dropped out | data)
-        ll += wsum(w, np.maximum(d, 0) + np.log1p(e)) - r * wsum(w, log_T) \
-            - wsum(self.wx, log_T)
-        g_r -= wsum(w, log_T) + wsum(w_drop, gap)
-        g_alpha -= r * wsum(w, inv_T) + wsum(self.wx, inv_T) + wsum(w_drop * (r + x), inv_gap)
+        ll += wsum(w, np.maximum(d, 0) + np.log1p(e)) - r * sum_log_T - sum_x_log_T
+        g_r -= sum_log_T + wsum(w_drop, gap)
+        g_alpha -= r * wsum(self.w_by_T, inv_T_set) + wsum(self.wx_by_T, inv_T_set) \
+            + wsum(w_drop * rx, inv_gap)
         g_a += w_drop.sum() / a
-        g_b -= wsum(w_drop, (1 / (b + self.x_set - 1))[self.x_index])
+        drop_by_x = np.bincount(self.x_index, weights=w_drop, minlength=len(self.x_set))
+        g_b -= wsum(drop_by_x[self.x_used], 1 / (b + self.x_set[self.x_used] - 1))
         params = np.array([r, alpha, a, b])
         grad_log = -np.array([g_r, g_alpha, g_a, g_b]) * params / self.total
         value = -ll / self.total + self.penalizer * float(np.sum(params**2))

@@ -158,8 +158,9 @@ class _Objective:
     """Mean negative log-likelihood of Gamma-Gamma over log-parameters, with gradient."""
 
     def __init__(self, x: np.ndarray, m: np.ndarray, penalizer: float) -> None:
-        self.values, inverse = distinct(x)
-        self.counts = np.bincount(inverse, minlength=len(self.values)).astype(float)
+        values, inverse = distinct(x)
+        counts = np.bincount(inverse, minlength=len(values)).astype(float)
+        self.values, self.counts = values[counts > 0], counts[counts > 0]
         self.x, self.m, self.n = x, m, float(len(x))
         self.log_m, self.log_x = np.log(m), np.log(x)
         self.sum_x_log = wsum(x, self.log_m + self.log_x)
