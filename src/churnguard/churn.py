@@ -109,8 +109,12 @@ class ChurnDefinition(ABC):
     """
 
     @abstractmethod
-    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+    def events(self, ws: Workspace, as_of: date | datetime | str, *,
+               purchases: ir.Table | None = None) -> ir.Table:
         """Life events dated strictly before ``as_of``.
+
+        ``purchases`` may pass a (cached) :func:`purchase_days` table for ``as_of`` so that
+        callers who need it too scan the orders once.
 
         Columns: ``customer_id`` (string), ``event`` (``'new'``, ``'churn'`` or
         ``'reactivation'``), ``event_date`` (date). ``new`` is the first purchase;
@@ -219,9 +223,10 @@ class Inactivity(ChurnDefinition):
     def label(self) -> str:
         return f"no purchase for {self.days} days"
 
-    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+    def events(self, ws: Workspace, as_of: date | datetime | str, *,
+               purchases: ir.Table | None = None) -> ir.Table:
         as_of = to_date(as_of)
-        days = purchase_days(ws, as_of)
+        days = purchase_days(ws, as_of) if purchases is None else purchases
         window = ibis.window(group_by="customer_id", order_by="day")
         days = days.mutate(previous=days.day.lag().over(window))
         gap = days.previous.notnull() & (plus_days(days.previous, self.days) < days.day)
@@ -281,8 +286,9 @@ class ContractEnd(ChurnDefinition):
     def label(self) -> str:
         return f"contract ended more than {self.grace_days} days ago"
 
-    def _spans(self, ws: Workspace, as_of: date) -> ir.Table:
-        days = purchase_days(ws, as_of)
+    def _spans(self, ws: Workspace, as_of: date,
+               purchases: ir.Table | None = None) -> ir.Table:
+        days = purchase_days(ws, as_of) if purchases is None else purchases
         spans = days.group_by("customer_id").aggregate(
             first_order=days.day.min(), last_order=days.day.max())
         customers = ws.table("customers").select("customer_id", "contract_end")
@@ -293,9 +299,10 @@ class ContractEnd(ChurnDefinition):
                             ibis.greatest(lapse, spans.first_order))
         return spans.select("customer_id", "first_order", "last_order", lapse=lapse)
 
-    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+    def events(self, ws: Workspace, as_of: date | datetime | str, *,
+               purchases: ir.Table | None = None) -> ir.Table:
         as_of = to_date(as_of)
-        spans = self._spans(ws, as_of)
+        spans = self._spans(ws, as_of, purchases)
         new = spans.select("customer_id", event=ibis.literal("new"), event_date=spans.first_order)
         gone = spans.filter(spans.lapse < as_of)
         churn = gone.select("customer_id", event=ibis.literal("churn"), event_date=gone.lapse)

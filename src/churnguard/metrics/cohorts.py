@@ -21,7 +21,14 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from churnguard.churn import ChurnDefinition, Inactivity, midnight, purchase_days, to_date
+from churnguard.churn import (
+    ChurnDefinition,
+    Inactivity,
+    midnight,
+    purchase_days,
+    spells_from_events,
+    to_date,
+)
 from churnguard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -93,12 +100,12 @@ def cohort_retention(
         raise ConfigError(f"measure {measure!r} is not one of customers, buyers, revenue.")
     as_of = to_date(as_of)
     last = _python_index(as_of, cohort) - 1        # the last period that has ended
-    days = purchase_days(ws, as_of)
+    days = purchase_days(ws, as_of).cache()
     firsts = days.group_by("customer_id").aggregate(first=days.day.min())
     firsts = firsts.select("customer_id", cohort=unit_index(firsts.first, cohort))
     sizes = firsts.group_by("cohort").aggregate(size=firsts.count()).to_pandas()
     if measure == "customers":
-        cells = _active_cells(ws, firsts, as_of, cohort, churn, last)
+        cells = _active_cells(ws, days, firsts, as_of, cohort, churn, last)
     elif measure == "buyers":
         cells = _buyer_cells(days, firsts, cohort)
     else:
@@ -106,10 +113,11 @@ def cohort_retention(
     return _triangle(sizes, cells, last, measure, cohort)
 
 
-def _active_cells(ws: Workspace, firsts: ir.Table, as_of: date, cohort: str,
+def _active_cells(ws: Workspace, days: ir.Table, firsts: ir.Table, as_of: date, cohort: str,
                   churn: ChurnDefinition, last: int) -> ir.Table:
     """Difference array over offsets: a spell covers the end of periods ``lo … hi``."""
-    spells = churn.spells(ws, as_of).inner_join(firsts, "customer_id")
+    spells = spells_from_events(churn.events(ws, as_of, purchases=days))
+    spells = spells.inner_join(firsts, "customer_id")
     lo = unit_index(spells.spell_start, cohort) + 1 - spells.cohort - 1
     hi = ibis.ifelse(spells.churn_date.isnull(), ibis.literal(last + 1),
                      unit_index(spells.churn_date, cohort)) - spells.cohort - 1

@@ -130,13 +130,14 @@ def loyalty_kpis(
 
         raise ConfigError(f"lookback_days must be a positive number of days, received "
                           f"{lookback_days!r}.")
-    events = churn.events(ws, periods.bounds[-1]).cache()
+    days = purchase_days(ws, periods.bounds[-1]).cache()
+    events = churn.events(ws, periods.bounds[-1], purchases=days).cache()
     spells = churn_spells(events, periods)
     parts = {
         **_base_parts(spells, events, periods),
         **_order_parts(ws, periods),
         **_revenue_parts(ws, periods, spells, events, lookback_days),
-        **_new_customer_parts(ws, periods),
+        **_new_customer_parts(days, periods),
         **_complaint_parts(ws, periods),
         **wallet_parts(ws, periods),
     }
@@ -219,9 +220,8 @@ def _lookback_revenue(ws: Workspace, periods: Periods, lookback_days: int) -> np
     return np.array([row[f"w{k}"] for k in range(periods.n)], dtype=float)
 
 
-def _new_customer_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
+def _new_customer_parts(days: ir.Table, periods: Periods) -> dict[str, ir.Table]:
     end = periods.bounds[-1]
-    days = purchase_days(ws, end)
     firsts = days.group_by("customer_id").aggregate(first=days.day.min())
     mature = firsts.filter(plus_days(firsts.first, NEW_CUSTOMER_DAYS) < end)
     mature = mature.mutate(idx=periods.index(mature.first))

@@ -79,15 +79,21 @@ def wallet_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
     if overlaps.empty:
         return {"wallet_revenue": empty, "wallet_spend": empty}
     overlaps["period"] = pd.to_datetime(overlaps["period"]).dt.date
-    spans = ibis.memtable(overlaps)
-    rows = wallet.inner_join(spans, "period")
-    rows = rows.select("customer_id", "idx", "window_start", "window_end",
-                       spend=rows.category_spend)
-    orders = ws.table("orders").select("customer_id", "order_date", "amount")
-    ours = rows.inner_join(orders, "customer_id")
-    ours = ours.filter((ours.order_date >= ours.window_start)
-                       & (ours.order_date < ours.window_end))
+    windows = ibis.memtable(overlaps[["period", "window_start", "window_end"]].drop_duplicates())
+    pairs = ibis.memtable(overlaps[["period", "idx"]])
+    rows = wallet.inner_join(windows, "period")
+    orders = ws.table("orders")
+    orders = orders.filter(orders.order_date >= overlaps["window_start"].min().to_pydatetime(),
+                           orders.order_date < midnight(periods.bounds[-1]))
+    ours = rows.select("customer_id", "period", "window_start", "window_end").inner_join(
+        orders.select("customer_id", "order_date", "amount"), "customer_id")
+    ours = ours.filter((ours.order_date >= ours.window_start) & (ours.order_date < ours.window_end))
+    ours = ours.group_by(["customer_id", "period"]).aggregate(ours_revenue=ours.amount.sum())
+    rows = rows.left_join(ours, ["customer_id", "period"])
+    rows = rows.select(rows.period, spend=rows.category_spend,
+                       revenue=rows.ours_revenue.fill_null(0.0))
+    rows = rows.inner_join(pairs, "period")
     return {
-        "wallet_revenue": ours.select("idx", weight=ours.amount),
+        "wallet_revenue": rows.select("idx", weight=rows.revenue),
         "wallet_spend": rows.select("idx", weight=rows.spend),
     }
