@@ -163,3 +163,17 @@ def test_archive_visit_is_logged(shop):  # noqa: F811
     row = client.get("/archive").text.split("2024-05-18")[1].split("</tr>")[0]
     assert re.search(r'class="num">1<', row)
     assert post(client_for(app, "rep2"), "/archive/1/visit", {"note": "x"}).status_code == 403
+
+
+def test_admin_shows_the_rules_and_playbooks_in_force(shop):  # noqa: F811
+    from churnguard.config import read_settings
+
+    ws, app, _ = shop
+    settings = ws.folder / "churnguard.toml"
+    settings.write_text(settings.read_text() + "\n[rules.order_drop]\nthreshold = 0.6\n")
+    ws.settings = read_settings(ws.folder)
+    page = client_for(app, "manager", lang="zh").get("/admin").text
+    table = page.split('id="rules-table"')[1].split("</table>")[0]
+    row = table.split("<td>order_drop</td>")[1].split("</tr>")[0]
+    assert "近90天订单数较前90天下降" in row and "0.6" in row
+    assert "[playbooks.core_high_risk]" in page

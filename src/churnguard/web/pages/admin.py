@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from churnguard.errors import ChurnguardError
 from churnguard.io.schema import TABLES
+from churnguard.report.review import optional_function
 from churnguard.web.deps import DbSession
 from churnguard.web.i18n import translate
 from churnguard.web.pages.common import language, page_role, redirect, render, warehouse
@@ -38,10 +39,37 @@ def _page(request: Request, user: User, db: Any, **extra: Any) -> Response:
                   tables=[t for t in TABLES if t != "ground_truth"],
                   manageable=sorted((u for u in users if scope.can_manage(user, u)),
                                     key=lambda u: (-owned.get(u.id, 0), u.username)),
-                  rules=settings.section("rules") if settings else {},
-                  playbooks=settings.section("playbooks") if settings else {},
+                  rules=effective_rules(settings.section("rules") if settings else {}),
+                  playbooks=effective_playbooks(settings.section("playbooks") if settings
+                                                else {}),
                   settings_path=str(Path(ws.folder) / "churnguard.toml") if ws else "",
                   **extra)
+
+
+def effective_rules(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """The warning rules in force (defaults with the toml's ``[rules]`` applied)."""
+    build = optional_function("churnguard.risk.rules", "rules_from_settings")
+    if build is None:
+        return []
+    try:
+        rules = build(section)
+    except ChurnguardError as exc:
+        return [{"name": "error", "feature": str(exc), "threshold": None, "severity": None,
+                 "enabled": False, "zh": "", "en": ""}]
+    return [{"name": r.name, "feature": r.feature, "threshold": r.threshold,
+             "severity": r.severity, "enabled": r.enabled, "zh": r.zh, "en": r.en}
+            for r in rules]
+
+
+def effective_playbooks(section: dict[str, Any]) -> dict[str, Any]:
+    """The playbooks in force: the toml's ``[playbooks]``, else the built-in ones."""
+    if section:
+        return section
+    try:
+        from churnguard.workflow.services.playbooks import DEFAULT_PLAYBOOKS
+    except ImportError:
+        return {}
+    return DEFAULT_PLAYBOOKS
 
 
 @router.get("/admin")
