@@ -181,7 +181,7 @@ def _newton(objective: Objective, theta: np.ndarray, hess: np.ndarray, *,
     value, grad = objective(theta)
     steps = 0
     for steps in range(1, max_steps + 1):  # noqa: B007 - the count is returned
-        if np.max(np.abs(grad)) < 1e-11:
+        if np.max(np.abs(grad)) < 1e-10:  # about the rounding noise of a big summed likelihood
             break
         try:
             direction = np.linalg.solve(hess, grad)
@@ -191,7 +191,7 @@ def _newton(objective: Objective, theta: np.ndarray, hess: np.ndarray, *,
             break
         for scale in (1.0, 0.5, 0.25, 0.125):
             new_value, new_grad = objective(theta - scale * direction)
-            if np.isfinite(new_value) and new_value <= value + 1e-15:
+            if np.isfinite(new_value) and new_value <= value + 1e-13 * max(1.0, abs(value)):
                 break
         else:
             break
