@@ -109,7 +109,9 @@ def main() -> None:
     tables = {name: ws.warehouse.read_arrow(name).to_pandas() for name in TABLES}
     churn = Inactivity(days=args.days)
     engine_times, engine = run_engine(ws, start, end, churn)
+    print("engine", engine_times, file=sys.stderr, flush=True)
     pandas_times, plain = run_pandas(tables, start, end, args.days)
+    print("pandas", pandas_times, file=sys.stderr, flush=True)
     assert_same(engine, plain)
     engine_total, pandas_total = sum(engine_times.values()), sum(pandas_times.values())
     result = {
