@@ -44,7 +44,9 @@ def test_every_value_shown_through_a_key_prefix_has_a_label():
     from churnguard.workflow.models.campaigns import CAMPAIGN_KINDS, OUTCOMES
     from churnguard.workflow.models.care import CARE_KINDS
     from churnguard.workflow.models.complaints import COMPLAINT_STATUSES, SEVERITIES
-    from churnguard.workflow.models.tasks import TASK_KINDS
+    from churnguard.io.schema import INTERACTION_KINDS
+    from churnguard.workflow.models.tasks import TASK_KINDS, TASK_STATUSES
+    from churnguard.workflow.services.surveys import SURVEY_KINDS
 
     wanted = {f"campaigns.kind.{k}" for k in CAMPAIGN_KINDS} | {
         f"outcome.{k}" for k in OUTCOMES} | {f"care.{k}" for k in CARE_KINDS} | {
@@ -53,7 +55,9 @@ def test_every_value_shown_through_a_key_prefix_has_a_label():
         f"task.{k}" for k in TASK_KINDS} | {
         f"customer.status.{k}" for k in ("active", "churned", "prospect")} | {
         f"group.{k}" for k in ("treatment", "holdout")} | {
-        f"tier.{k}" for k in ("core", "growth", "maintain", "low")}
+        f"tier.{k}" for k in ("core", "growth", "maintain", "low")} | {
+        f"ikind.{k}" for k in INTERACTION_KINDS} | {f"ikind.{k}" for k in SURVEY_KINDS} | {
+        f"tstatus.{k}" for k in TASK_STATUSES}
     assert sorted(wanted - set(catalogue("en"))) == []
 
 
