@@ -39,12 +39,12 @@ def test_every_static_key_used_by_templates_and_pages_exists():
 
 
 def test_every_value_shown_through_a_key_prefix_has_a_label():
+    from churnguard.io.schema import INTERACTION_KINDS
     from churnguard.report.review import MORE_KPIS, TEN_KPIS
     from churnguard.workflow.models import ROLES
     from churnguard.workflow.models.campaigns import CAMPAIGN_KINDS, OUTCOMES
     from churnguard.workflow.models.care import CARE_KINDS
     from churnguard.workflow.models.complaints import COMPLAINT_STATUSES, SEVERITIES
-    from churnguard.io.schema import INTERACTION_KINDS
     from churnguard.workflow.models.tasks import TASK_KINDS, TASK_STATUSES
     from churnguard.workflow.services.surveys import SURVEY_KINDS
 
