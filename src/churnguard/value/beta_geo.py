@@ -197,6 +197,7 @@ class _Objective:
         self.w_by_T = np.bincount(self.T_index, weights=self.w, minlength=len(self.T_set))
         self.wx_by_T = np.bincount(self.T_index, weights=self.wx, minlength=len(self.T_set))
         self.x_used = np.bincount(self.x_index, minlength=len(self.x_set)) > 0
+        self._buffers = np.empty((6, len(self.x)))  # reused by every pass: no allocations
 
     def _x_only(self, r: float, alpha: float, a: float, b: float) -> np.ndarray:
         """Log-likelihood and gradient parts that depend on x only, over distinct x."""
@@ -212,28 +213,46 @@ class _Objective:
                          self.total * r / alpha - r * wsum(self.w0, 1 / (alpha + self.T0)),
                          common, g_b])
 
+    def _repeat_terms(self, r: float, alpha: float, a: float, b: float) -> np.ndarray:
+        """Repeat buyers' log-sum-exp of "alive at T" and "dropped out after t_x" and its
+        derivatives, computed in place in preallocated buffers."""
+        gap, inv_gap, d, e, rx, drop = self._buffers
+        log_T_set, inv_T_set = np.log(alpha + self.T_set), 1 / (alpha + self.T_set)
+        np.take(np.log(alpha + self.t_set), self.t_index, out=gap, mode="clip")
+        np.take(log_T_set, self.T_index, out=drop, mode="clip")
+        gap -= drop                                   # log(α+t_x) − log(α+T)
+        np.take(1 / (alpha + self.t_set), self.t_index, out=inv_gap, mode="clip")
+        np.take(inv_T_set, self.T_index, out=drop, mode="clip")
+        inv_gap -= drop                               # 1/(α+t_x) − 1/(α+T)
+        np.add(self.x, r, out=rx)
+        np.multiply(rx, gap, out=d)
+        np.take(np.log(b + self.x_set - 1), self.x_index, out=e, mode="clip")
+        d += e
+        np.subtract(np.log(a), d, out=d)              # d = log a − log(b+x−1) − (r+x)·gap
+        np.abs(d, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)                              # e = exp(−|d|)
+        np.add(e, 1.0, out=drop)
+        np.reciprocal(drop, out=drop)                 # sigmoid(|d|)
+        np.multiply(drop, e, out=drop, where=d < 0)   # sigmoid(d)
+        drop *= self.w                                # weight × P(dropped out | data)
+        sum_log_T = wsum(self.w_by_T, log_T_set)
+        g_r = -(sum_log_T + wsum(drop, gap))
+        np.multiply(drop, rx, out=gap)
+        g_alpha = -(r * wsum(self.w_by_T, inv_T_set) + wsum(self.wx_by_T, inv_T_set)
+                    + wsum(gap, inv_gap))
+        np.maximum(d, 0, out=d)
+        np.log1p(e, out=e)
+        d += e
+        ll = wsum(self.w, d) - r * sum_log_T - wsum(self.wx_by_T, log_T_set)
+        by_x = np.bincount(self.x_index, weights=drop, minlength=len(self.x_set))
+        g_b = -wsum(by_x[self.x_used], 1 / (b + self.x_set[self.x_used] - 1))
+        return np.array([ll, g_r, g_alpha, drop.sum() / a, g_b])
+
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = np.exp(theta)
-        ll, g_r, g_alpha, g_a, g_b = self._x_only(r, alpha, a, b)
-        # Repeat buyers: log-sum-exp of "alive at T" and "dropped out after t_x".
-        w, x = self.w, self.x
-        log_T_set, inv_T_set = np.log(alpha + self.T_set), 1 / (alpha + self.T_set)
-        sum_log_T = wsum(self.w_by_T, log_T_set)
-        sum_x_log_T = wsum(self.wx_by_T, log_T_set)
-        gap = np.log(alpha + self.t_set)[self.t_index] - log_T_set[self.T_index]
-        inv_gap = (1 / (alpha + self.t_set))[self.t_index] - inv_T_set[self.T_index]
-        rx = r + x
-        d = np.log(a) - np.log(b + self.x_set - 1)[self.x_index] - rx * gap
-        e = np.exp(-np.abs(d))
-        sig = 1 / (1 + e)
-        w_drop = w * np.where(d >= 0, sig, e * sig)  # weight × P(dropped out | data)
-        ll += wsum(w, np.maximum(d, 0) + np.log1p(e)) - r * sum_log_T - sum_x_log_T
-        g_r -= sum_log_T + wsum(w_drop, gap)
-        g_alpha -= r * wsum(self.w_by_T, inv_T_set) + wsum(self.wx_by_T, inv_T_set) \
-            + wsum(w_drop * rx, inv_gap)
-        g_a += w_drop.sum() / a
-        drop_by_x = np.bincount(self.x_index, weights=w_drop, minlength=len(self.x_set))
-        g_b -= wsum(drop_by_x[self.x_used], 1 / (b + self.x_set[self.x_used] - 1))
+        ll, g_r, g_alpha, g_a, g_b = self._x_only(r, alpha, a, b) \
+            + self._repeat_terms(r, alpha, a, b)
         params = np.array([r, alpha, a, b])
         grad_log = -np.array([g_r, g_alpha, g_a, g_b]) * params / self.total
         value = -ll / self.total + self.penalizer * float(np.sum(params**2))

@@ -52,18 +52,25 @@ def frequency_monetary_independence(data: pd.DataFrame) -> pd.Series:
     0.529
     """
     require_columns(data, _COLUMNS, model="frequency_monetary_independence")
-    repeat = data[(data["frequency"] > 0) & (data["monetary"] > 0)]
-    if len(repeat) < 3:
+    x = data["frequency"].to_numpy(dtype=float)
+    m = data["monetary"].to_numpy(dtype=float)
+    keep = (x > 0) & (m > 0)
+    return _independence(x[keep], m[keep])
+
+
+def _independence(x: np.ndarray, m: np.ndarray) -> pd.Series:
+    if len(x) < 3:
         raise SchemaError(f"need at least 3 repeat buyers to test independence; received "
-                          f"{len(repeat)}.")
-    pearson = stats.pearsonr(repeat["frequency"], repeat["monetary"])
-    ranked = repeat if len(repeat) <= SPEARMAN_SAMPLE else repeat.sample(SPEARMAN_SAMPLE,
-                                                                          random_state=0)
-    spearman = stats.spearmanr(ranked["frequency"], ranked["monetary"]).statistic
+                          f"{len(x)}.")
+    pearson, n = stats.pearsonr(x, m), len(x)
+    if n > SPEARMAN_SAMPLE:
+        pick = np.random.default_rng(0).choice(len(x), size=SPEARMAN_SAMPLE, replace=False)
+        x, m = x[pick], m[pick]
+    spearman = stats.spearmanr(x, m).statistic
     return pd.Series({"pearson": float(pearson.statistic),
                       "pearson_p_value": float(pearson.pvalue), "spearman": float(spearman),
-                      "n_customers": len(repeat), "independent": abs(pearson.statistic) <= 0.3},
-                     dtype=object)
+                      "n_customers": n,
+                      "independent": abs(pearson.statistic) <= 0.3}, dtype=object)
 
 
 class GammaGamma(BaseFitter):
@@ -104,9 +111,9 @@ class GammaGamma(BaseFitter):
     def fit(self, data: pd.DataFrame) -> GammaGamma:
         """Fit on the repeat buyers (``frequency > 0``) of an RFM summary."""
         require_columns(data, _COLUMNS, model="GammaGamma")
-        repeat = data[data["frequency"] > 0]
-        x = repeat["frequency"].to_numpy(dtype=float)
-        m = repeat["monetary"].to_numpy(dtype=float)
+        frequency = data["frequency"].to_numpy(dtype=float)
+        repeat = frequency > 0
+        x, m = frequency[repeat], data["monetary"].to_numpy(dtype=float)[repeat]
         if len(x) < 3:
             raise SchemaError(f"GammaGamma needs repeat buyers (frequency > 0); received "
                               f"{len(x)}. Use a longer history or more customers.")
@@ -126,7 +133,7 @@ class GammaGamma(BaseFitter):
         self.log_likelihood_ = -(fit.value - penalty) * len(x)
         self.n_customers_ = len(x)
         self.data_ = data
-        self.independence_ = frequency_monetary_independence(data)
+        self.independence_ = _independence(x, m)
         if not self.independence_["independent"]:
             warnings.warn(f"frequency and monetary value are correlated (Pearson "
                           f"{self.independence_['pearson']:.2f}); Gamma-Gamma assumes they are "
