@@ -23,8 +23,9 @@ about 7), Python 3.11, NumPy/SciPy with OpenBLAS, lifetimes 0.11.3:
 - lifetimes BetaGeoFitter + GammaGammaFitter on the same summary: 49.5 s (one run);
 - ratio 29.2× (28.7× against our median run); largest relative parameter difference 3.8e-8.
 
-On this busy machine lifetimes' time swung between 30 s and 112 s across runs (earlier runs
-of the same code gave 15× and 44×); the ratio measured within one run is the figure to quote.
+On this busy machine lifetimes' time swung between 30 s and 112 s across runs; earlier
+versions of our fit measured 2.6 s vs 112.5 s (44×), 3.8 s vs 52.4 s (14×) and 2.0 s vs
+30.0 s (15×). Quote the ratio measured within one run, and rerun on a quiet machine.
 """
 
 from __future__ import annotations
