@@ -141,12 +141,13 @@ def test_risk_by_tier_uses_the_latest_scores_in_scope(tmp_path):
     ws = make_shop(tmp_path / "shop")
     ws.warehouse.replace("risk_scores", pa.table({
         "customer_id": ["a", "a", "b", "d"],
-        "as_of": pa.array([date(2024, 6, 1), date(2024, 6, 20), date(2024, 6, 20),
+        "as_of": pa.array([date(2024, 6, 1), date(2024, 7, 1), date(2024, 6, 20),
                            date(2024, 7, 5)]),
         "p_churn": [0.9, 0.1, 0.8, 0.9], "risk_band": ["high", "low", "high", "high"]}))
     panel = risk_by_tier_panel(ScopedWorkspace(ws, region="华东"), date(2024, 7, 1))
     assert panel.ok, panel
     frame = panel.data
-    # a's latest score before July is low, b's is high; d (华北, and scored after) is out.
+    # a's latest score as of 1 July (data before it) is low, b's is high; d (华北, and scored
+    # after) is out.
     assert frame["customers"].sum() == 2 and frame["at_risk"].sum() == 1
     ws.close()

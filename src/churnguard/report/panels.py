@@ -195,11 +195,12 @@ def risk_by_tier_panel(ws: Any, as_of: date) -> Panel:
 
 
 def latest_scores(scores: Any, as_of: date) -> pd.DataFrame:
-    """The newest score per customer dated before ``as_of`` (all rows without a date column)."""
+    """The newest score per customer dated on or before ``as_of`` (a score as of a date uses
+    only data before it); all rows when there is no date column."""
     stamp = next((c for c in ("as_of", "scored_at", "score_date") if c in scores.columns), None)
     if stamp is None:
         return scores.to_pandas()
-    scores = scores.filter(scores[stamp].cast("date") < as_of)
+    scores = scores.filter(scores[stamp].cast("date") <= as_of)  # a score as of D uses data < D
     latest = scores.group_by("customer_id").agg(_latest=scores[stamp].max())
     joined = scores.join(latest, [scores.customer_id == latest.customer_id,
                                   scores[stamp] == latest._latest])
