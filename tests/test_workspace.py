@@ -58,3 +58,20 @@ def test_unknown_table_is_a_schema_error(workspace):
         workspace.table("invoices")
     with pytest.raises(SchemaError, match=r"unknown table 'invoices'"):
         workspace.load("invoices", pd.DataFrame({"a": [1]}))
+
+
+def test_a_warehouse_held_by_another_process_is_a_clear_error(tmp_path: Path):
+    import subprocess
+    import sys
+
+    Workspace.create(tmp_path / "shop").close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from churnguard import Workspace; "
+         "ws = Workspace.open(sys.argv[1]); print('open', flush=True); sys.stdin.readline()",
+         str(tmp_path / "shop")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(WorkspaceError, match=r"warehouse is open in another process"):
+            Workspace.open(tmp_path / "shop")
+    finally:
+        holder.communicate("\n", timeout=60)

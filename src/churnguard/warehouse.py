@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -101,7 +102,17 @@ class Warehouse:
     def open(cls, folder: Path, *, backend: str, path: str, parquet_dir: str) -> Warehouse:
         """Connect to the warehouse of a workspace folder."""
         if backend == "duckdb":
-            return cls(ibis.duckdb.connect(str(Path(folder) / path)), kind="duckdb")
+            file = Path(folder) / path
+            try:
+                return cls(ibis.duckdb.connect(str(file)), kind="duckdb")
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                raise WorkspaceError(
+                    f"{file}: the warehouse is open in another process (DuckDB allows one; "
+                    f"is `churnguard serve` running?). Stop it, or use the web app's sync "
+                    f"(POST /api/sync), and retry."
+                ) from None
         if backend == "pyspark":
             directory = Path(folder) / parquet_dir
             directory.mkdir(parents=True, exist_ok=True)

@@ -92,7 +92,11 @@ def serve_command(
         uvicorn.run("churnguard.web.app:app_from_environment", factory=True, host=host,
                     port=port, workers=workers, log_level="warning")
         return
-    uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")  # type: ignore
+    from churnguard.web.pages import warm_cache
+
+    app = create_app(ws)
+    warm_cache(app)  # the dashboard's aggregates, computed while the server starts
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @user_app.command("add")
