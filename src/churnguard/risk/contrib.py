@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import sparse
 
 SHAP_MAX_ROWS = 20_000
+CHUNK_ROWS = 50_000
 METHODS = ("auto", "shap", "path")
 
 
@@ -46,17 +47,19 @@ def tree_contributions(booster: Any, frame: pd.DataFrame, *, method: str = "auto
     if method == "shap" or (method == "auto" and len(frame) <= SHAP_MAX_ROWS):
         return booster.predict(frame, pred_contrib=True, num_iteration=num_iteration)
     credit, bias = path_tables(booster, num_iteration=num_iteration)
-    leaves = booster.predict(frame, pred_leaf=True, num_iteration=num_iteration)
-    leaves = np.asarray(leaves, dtype=np.int64).reshape(len(frame), -1)
-    trees, width = leaves.shape[1], credit.shape[1]
-    # one-hot of (tree, leaf) per row times the stacked credit table: one sparse product
-    columns = (leaves + np.arange(trees) * width).ravel()
-    rows = np.repeat(np.arange(len(frame)), trees)
-    onehot = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)),
-                               shape=(len(frame), trees * width))
     out = np.empty((len(frame), credit.shape[2] + 1))
-    out[:, :-1] = onehot @ credit[:trees].reshape(trees * width, -1)
-    out[:, -1] = bias[:trees].sum()
+    for start in range(0, len(frame), CHUNK_ROWS):  # blocks of rows bound the memory
+        block = frame.iloc[start:start + CHUNK_ROWS]
+        leaves = booster.predict(block, pred_leaf=True, num_iteration=num_iteration)
+        leaves = np.asarray(leaves, dtype=np.int64).reshape(len(block), -1)
+        trees, width = leaves.shape[1], credit.shape[1]
+        # one-hot of (tree, leaf) per row times the stacked credit table: one sparse product
+        columns = (leaves + np.arange(trees) * width).ravel()
+        rows = np.repeat(np.arange(len(block)), trees)
+        onehot = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)),
+                                   shape=(len(block), trees * width))
+        out[start:start + len(block), :-1] = onehot @ credit[:trees].reshape(trees * width, -1)
+        out[start:start + len(block), -1] = bias[:trees].sum()
     return out
 
 
