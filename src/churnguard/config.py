@@ -25,6 +25,7 @@ class WarehouseSettings(BaseModel):
     backend: str = "duckdb"
     path: str = "warehouse.duckdb"
     parquet_dir: str = "tables"
+    memory_limit: str = "60%"
 
 
 class AppSettings(BaseModel):
@@ -106,6 +107,8 @@ DEFAULT_TOML = """\
 # "duckdb" (embedded, default), "pyspark" (local Spark; tables kept as Parquet), or an Ibis URL
 backend = "duckdb"
 path = "warehouse.duckdb"
+# DuckDB's memory cap: a share of RAM ("60%") or a size ("8GB"); it spills to disk beyond it
+memory_limit = "60%"
 
 [app]
 # SQLite file in this folder by default; e.g. "postgresql+psycopg://user@host/db" in production

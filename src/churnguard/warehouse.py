@@ -99,12 +99,15 @@ class Warehouse:
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, folder: Path, *, backend: str, path: str, parquet_dir: str) -> Warehouse:
+    def open(cls, folder: Path, *, backend: str, path: str, parquet_dir: str,
+             memory_limit: str = "") -> Warehouse:
         """Connect to the warehouse of a workspace folder."""
         if backend == "duckdb":
             file = Path(folder) / path
+            limit = duckdb_memory_limit(memory_limit)
             try:
-                return cls(ibis.duckdb.connect(str(file)), kind="duckdb")
+                con = ibis.duckdb.connect(str(file), **({"memory_limit": limit} if limit else {}))
+                return cls(con, kind="duckdb")
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise
@@ -225,6 +228,23 @@ class Warehouse:
     def close(self) -> None:
         if self.kind == "duckdb":
             self.con.disconnect()
+
+
+def duckdb_memory_limit(text: str) -> str:
+    """DuckDB's memory limit from a setting: ``"60%"`` of this machine's RAM, or a size as is.
+
+    Examples
+    --------
+    >>> duckdb_memory_limit("8GB")
+    '8GB'
+    >>> duckdb_memory_limit("50%").endswith("MB")
+    True
+    """
+    text = text.strip()
+    if not text.endswith("%"):
+        return text
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{int(total * float(text[:-1]) / 100 / 1_000_000)}MB"
 
 
 def _key_strings(table: pa.Table, key: Sequence[str]) -> pa.Array:

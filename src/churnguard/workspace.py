@@ -47,7 +47,8 @@ class Workspace:
         self.settings = settings
         wh = settings.warehouse
         self.warehouse = Warehouse.open(
-            self.folder, backend=wh.backend, path=wh.path, parquet_dir=wh.parquet_dir
+            self.folder, backend=wh.backend, path=wh.path, parquet_dir=wh.parquet_dir,
+            memory_limit=wh.memory_limit,
         )
 
     # -- life cycle ----------------------------------------------------------------------
