@@ -177,6 +177,14 @@ def spells_from_events(events: ir.Table) -> ir.Table:
     )
 
 
+def _purchase_spans(ws: Workspace, as_of: date) -> ir.Table:
+    """``customer_id, first_order, last_order`` (dates) over purchases before ``as_of``."""
+    orders = ws.table("orders")
+    orders = orders.filter(orders.order_date < midnight(as_of), orders.amount >= 0)
+    return orders.group_by("customer_id").aggregate(
+        first_order=orders.order_date.min().date(), last_order=orders.order_date.max().date())
+
+
 def _status_frame(customers: ir.Table, spans: ir.Table) -> ir.Table:
     """Join customers to their ``first_order, last_order, churn_date`` (null when active)."""
     joined = customers.select("customer_id").left_join(spans, "customer_id")
@@ -245,9 +253,7 @@ class Inactivity(ChurnDefinition):
 
     def status(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         as_of = to_date(as_of)
-        days = purchase_days(ws, as_of)
-        spans = days.group_by("customer_id").aggregate(
-            first_order=days.day.min(), last_order=days.day.max())
+        spans = _purchase_spans(ws, as_of)
         lapse = plus_days(spans.last_order, self.days)
         spans = spans.mutate(churn_date=ibis.ifelse(lapse < as_of, lapse, ibis.null("date")))
         return _status_frame(ws.table("customers"), spans)
