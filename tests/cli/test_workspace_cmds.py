@@ -68,3 +68,10 @@ def test_bench_times_every_step(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     for step in ("generate company", "monthly KPIs, 3 years", "cohort triangle", "BG/NBD fit"):
         assert step in done.stdout
+
+
+def test_usage_mistakes_are_reported_without_traceback(tmp_path: Path):
+    done = run("nosuch", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "No such command 'nosuch'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -41,21 +41,13 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the ``churnguard`` script."""
+    """Entry point of the ``churnguard`` script.
+
+    Typer reports usage mistakes itself (standalone mode); a
+    :class:`~churnguard.errors.ChurnguardError` from a command becomes one red line and exit 1.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except ChurnguardError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("[red]aborted[/red]")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
