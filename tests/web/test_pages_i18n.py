@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from churnguard.web.i18n import catalogue, negotiate_language, translate
+from churnguard.i18n import catalogue, negotiate_language, translate
 
 TEMPLATES = resources.files("churnguard.web").joinpath("templates")
 PAGES = resources.files("churnguard.web").joinpath("pages")

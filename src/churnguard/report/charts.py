@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from churnguard.web.i18n import translate
+from churnguard.i18n import translate
 
 PALETTE = ["#1f6feb", "#d9480f", "#2f9e44", "#7048e8", "#e8590c", "#0c8599", "#c2255c",
            "#5c940d", "#495057"]

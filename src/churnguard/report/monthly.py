@@ -32,10 +32,10 @@ from typing import Any
 import pandas as pd
 
 from churnguard.errors import ChurnguardError
+from churnguard.i18n import format_number, translate
 from churnguard.report import charts
 from churnguard.report.document import Chart, Section, write_html
 from churnguard.report.review import Review, monthly_review
-from churnguard.web.i18n import format_number, translate
 
 FORMATS = ("html", "xlsx", "pdf")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")

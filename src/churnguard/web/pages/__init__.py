@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from churnguard.web.i18n import translate
+from churnguard.i18n import translate
 from churnguard.web.pages import (
     admin,
     archive,

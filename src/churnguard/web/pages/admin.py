@@ -13,10 +13,10 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from churnguard.errors import ChurnguardError
+from churnguard.i18n import translate
 from churnguard.io.schema import TABLES
 from churnguard.report.review import optional_function
 from churnguard.web.deps import DbSession
-from churnguard.web.i18n import translate
 from churnguard.web.pages.common import language, page_role, redirect, render, warehouse
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
 from churnguard.workflow.models import ROLES, Customer, User

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from churnguard.i18n import COOKIE_NAME, LANGUAGES, translate
 from churnguard.web.deps import DbSession, optional_user
-from churnguard.web.i18n import COOKIE_NAME, LANGUAGES, translate
 from churnguard.web.pages.common import home_for, language, redirect, render, safe_next
 from churnguard.workflow.errors import AuthenticationError, RateLimitedError
 from churnguard.workflow.models import User

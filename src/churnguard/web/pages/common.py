@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from churnguard.web.i18n import (
+from churnguard.i18n import (
     COOKIE_NAME,
     LANGUAGE_NAMES,
     LANGUAGES,

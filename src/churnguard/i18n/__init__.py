@@ -42,7 +42,7 @@ def catalogue(lang: str) -> dict[str, str]:
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
-    text = resources.files("churnguard.web").joinpath(f"locales/{lang}.json").read_text("utf-8")
+    text = resources.files("churnguard.i18n").joinpath(f"locales/{lang}.json").read_text("utf-8")
     return json.loads(text)
 
 
