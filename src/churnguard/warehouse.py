@@ -134,7 +134,8 @@ class Warehouse:
         if self.kind == "pyspark":
             assert self.parquet_dir is not None
             return sorted(f.stem for f in self.parquet_dir.glob("*.parquet"))
-        return sorted(self.con.list_tables())
+        # Ibis registers in-memory tables as temporary views; they are not warehouse tables
+        return sorted(t for t in self.con.list_tables() if not t.startswith(("ibis_", "_cg_")))
 
     def has_table(self, name: str) -> bool:
         return name in self.list_tables()

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from sklearn.exceptions import NotFittedError as SklearnNotFitted
+from sklearn.utils.validation import check_is_fitted
 
 from churnguard.churn import ChurnDefinition, to_date
 from churnguard.errors import ChurnguardError, ConfigError
@@ -91,6 +93,14 @@ def customer_values(ws: Workspace, as_of: date, *, months: int = 12) -> pd.DataF
     return values[["customer_id", "p_alive", "clv"]]
 
 
+def _is_fitted(model: ChurnRiskModel) -> bool:
+    try:
+        check_is_fitted(model)
+    except SklearnNotFitted:
+        return False
+    return True
+
+
 def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel | None = None,
           horizon_days: int = 90, churn: ChurnDefinition | None = None, label: str = "churn",
           bands: tuple[float, float] = DEFAULT_BANDS, with_value: bool = True,
@@ -104,8 +114,9 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
     as_of
         Scoring date; only data before it is used.
     model
-        A fitted model; by default one is fitted on ``snapshots`` monthly snapshots whose
-        labels end by ``as_of`` (:func:`~churnguard.risk.backtest.fit_history`).
+        A fitted model, or an unfitted one whose settings to fit; by default one is fitted on
+        ``snapshots`` monthly snapshots whose labels end by ``as_of``
+        (:func:`~churnguard.risk.backtest.fit_history`).
     horizon_days, churn, label
         Label window and definition when fitting.
     bands
@@ -124,11 +135,11 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
     """
     day = to_date(as_of)
     definition = churn or ws.churn_definition()
-    if model is None:
+    if model is None or not _is_fitted(model):
         lag = label_lag(definition, label)
         dates = snapshot_dates(day, horizon_days=horizon_days + lag, count=snapshots)
-        model = fit_history(ws, dates,
-                            horizon_days=horizon_days, churn=definition, label=label)
+        model = fit_history(ws, dates, horizon_days=horizon_days, churn=definition,
+                            label=label, model=model)
     frame = features(ws, day, churn=definition)
     result = score_frame(frame, model, rules=rules_from_settings(ws.settings.section("rules")),
                          bands=bands)
