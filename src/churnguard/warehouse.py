@@ -255,12 +255,9 @@ def _key_strings(table: pa.Table, key: Sequence[str]) -> pa.Array:
     return pc.binary_join_element_wise(*[pc.fill_null(p, "\x00") for p in parts], "\x1f")
 
 
-def is_missing_workspace(folder: Path) -> bool:
-    return not (Path(folder) / "churnguard.toml").exists()
-
-
 def require_workspace(folder: Path) -> None:
-    if is_missing_workspace(folder):
+    """Raise :class:`WorkspaceError` unless ``folder`` holds a ``churnguard.toml``."""
+    if not (Path(folder) / "churnguard.toml").exists():
         raise WorkspaceError(
             f"{folder}: not a churnguard workspace (no churnguard.toml). "
             f"Create one with `churnguard init {folder}`."
