@@ -63,10 +63,10 @@ def write_frame(frame: pd.DataFrame, fmt: str, *, output: Path | None = None,
         console.print(rich_table(frame, title=title, percent=percent))
     elif fmt == "csv":
         text = frame.to_csv(index=False)
-        _emit(text, output)
+        emit_text(text, output)
     elif fmt == "json":
         text = frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2)
-        _emit(text, output)
+        emit_text(text, output)
     elif fmt == "xlsx":
         if output is None:
             raise ChurnguardError("--format xlsx needs --output FILE.xlsx.")
@@ -76,7 +76,8 @@ def write_frame(frame: pd.DataFrame, fmt: str, *, output: Path | None = None,
         raise ChurnguardError(f"--format {fmt!r} is not one of table, csv, json, xlsx.")
 
 
-def _emit(text: str, output: Path | None) -> None:
+def emit_text(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` and say so."""
     if output is None:
         typer.echo(text)
     else:

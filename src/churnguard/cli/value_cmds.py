@@ -9,7 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from churnguard.cli.common import WorkspaceOption, console, parse_date, rich_table
+from churnguard.cli.common import WorkspaceOption, console, emit_text, parse_date, rich_table
 from churnguard.errors import ChurnguardError
 from churnguard.workspace import Workspace
 
@@ -61,9 +61,9 @@ def value(
     if fmt == "table":
         _print_tables(overview, core, whale)
     elif fmt == "csv":
-        _emit(customers.to_csv(index=False), output)
+        emit_text(customers.to_csv(index=False), output)
     elif fmt == "json":
-        _emit(_to_json(overview, core, whale), output)
+        emit_text(_to_json(overview, core, whale), output)
     else:
         _write_xlsx(output, overview, customers, whale)
 
@@ -123,14 +123,6 @@ def _write_xlsx(output: Path | None, overview, customers: pd.DataFrame,
             whale.to_excel(writer, sheet_name="whale_curve", index=False)
         overview.parameters.to_excel(writer, sheet_name="models", index=False)
     console.print(f"wrote {output}")
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text)
-    else:
-        Path(output).write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
 
 
 def register(app: typer.Typer) -> None:
