@@ -76,29 +76,24 @@ def demo(
     console.print(rich_table(shown, title="Last 12 months",
                              percent=("churn rate", "revenue churn")))
     console.print(f"report: [bold]{report}[/bold]")
-    if users:
-        console.print(f"web app: churnguard serve --workspace {workspace}  → "
-                      f"http://127.0.0.1:8000 (users: {', '.join(users)}; password 'demo')")
-        console.print("[yellow]warning: the demo passwords are 'demo' — change them before "
-                      "sharing this workspace.[/yellow]")
+    console.print(f"web app: churnguard serve --workspace {workspace}  → "
+                  f"http://127.0.0.1:8000 (users: {', '.join(users)}; password 'demo')")
+    console.print("[yellow]warning: the demo passwords are 'demo' — change them before "
+                  "sharing this workspace.[/yellow]")
     console.print(f"done in {time.perf_counter() - started:.1f} s")
 
 
 def _seed_app(ws: Workspace, step) -> list[str]:
-    try:
-        from churnguard.workflow.demo import seed_demo
-    except ImportError:
-        return []
+    from churnguard.workflow.demo import seed_demo
+
     with step("app users, owners, tasks"):
         created = seed_demo(ws)
     return [f"{user['username']} ({user['role']})" for user in created["users"]]
 
 
 def _monthly_review(ws: Workspace, as_of: date, step) -> None:
-    try:
-        from churnguard.report.monthly import write_monthly_report
-    except ImportError:
-        return
+    from churnguard.report.monthly import write_monthly_report
+
     month = (pd.Timestamp(as_of) - pd.DateOffset(months=1)).date()
     with step("monthly review report"):
         write_monthly_report(ws, month, ws.folder / f"review-{month:%Y-%m}.html", fmt="html")
