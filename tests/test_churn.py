@@ -28,6 +28,8 @@ ORDERS = orders_frame([
     ("f", "2024-04-01 23:30", 5.0),
 ])
 CUSTOMERS = pd.DataFrame({"customer_id": list("abcdef")})
+NEW_ORDER_OF_C = pd.DataFrame({"order_id": ["n1"], "customer_id": ["c"],
+                               "order_date": ["2024-03-20"], "amount": [9.0]})
 
 
 @pytest.fixture
@@ -165,3 +167,50 @@ def test_spells_pair_starts_with_churn_dates(ws) -> None:
         ("b", "new", D("2024-02-01"), D("2024-03-02"), None),
         ("e", "new", D("2024-01-01"), D("2024-03-01"), None),
     ]
+
+
+def test_status_follows_new_data_after_a_load(ws) -> None:
+    """The purchase timeline is materialised once; a load must replace it."""
+    churn = Inactivity(days=30)
+    before = _status(ws, "2024-04-01", churn).set_index("customer_id")["status"]
+    assert before["c"] == "prospect"
+    ws.load("orders", NEW_ORDER_OF_C)
+    after = _status(ws, "2024-04-01", churn).set_index("customer_id")["status"]
+    assert after["c"] == "active"
+    assert (after.drop("c") == before.drop("c")).all()
+
+
+def test_timeline_is_built_once_per_data_version(ws) -> None:
+    from churnguard.churn import purchase_timeline
+
+    first = purchase_timeline(ws)
+    assert purchase_timeline(ws) is first
+    ws.load("orders", NEW_ORDER_OF_C)
+    assert purchase_timeline(ws) is not first
+
+
+def test_scoped_view_has_its_own_timeline(ws) -> None:
+    from churnguard.report.scope import ScopedWorkspace
+
+    ws.load("customers", pd.DataFrame({"customer_id": list("abcdef"),
+                                       "region": ["east", "west"] * 3}))
+    churn = Inactivity(days=30)
+    everyone = _status(ws, "2024-04-01", churn)
+    east = _status(ScopedWorkspace(ws, region="east"), "2024-04-01", churn)
+    assert east["customer_id"].tolist() == ["a", "c", "e"]
+    assert everyone.shape[0] == 6
+    events = churn.events(ScopedWorkspace(ws, region="west"), "2024-04-01").to_pandas()
+    assert set(events["customer_id"]) == {"b"}
+
+
+def test_several_orders_on_one_day_are_one_purchase_day(tmp_path: Path) -> None:
+    orders = orders_frame([("a", "2024-01-01 09:00", 5.0), ("a", "2024-01-01 17:00", 5.0),
+                           ("a", "2024-03-01", 5.0), ("a", "2024-03-01 12:00", 5.0)])
+    ws = make_workspace(tmp_path / "w", customers=pd.DataFrame({"customer_id": ["a"]}),
+                        orders=orders)
+    events = Inactivity(days=30).events(ws, "2024-06-01").to_pandas()
+    got = sorted((e, str(pd.Timestamp(d).date())) for e, d in
+                 zip(events["event"], events["event_date"], strict=True))
+    assert got == [("churn", "2024-01-31"), ("churn", "2024-03-31"), ("new", "2024-01-01"),
+                   ("reactivation", "2024-03-01")]
+    ws.close()

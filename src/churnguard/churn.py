@@ -78,8 +78,17 @@ def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def purchase_days(ws: Workspace, as_of: date | datetime | str) -> ir.Table:
-    """Distinct ``(customer_id, day)`` pairs with a purchase (``amount >= 0``) before ``as_of``.
+def purchase_timeline(ws: Workspace) -> ir.Table:
+    """Every purchase (an order row with ``amount >= 0``) next to the customer's neighbouring
+    purchases, over all the data.
+
+    Columns: ``customer_id``, ``day`` (date of the purchase), ``previous_day`` and
+    ``next_day`` (the customer's purchase before and after it; null for the first and the last)
+    and ``first_day`` (the customer's first purchase). Two orders on one day are two rows, so
+    ``previous_day`` may equal ``day``. One sort of the orders gives the whole life of every
+    customer; churn events, spells and status at any date are cheap filters of it
+    (:func:`timeline_before`). It is materialised once per data version
+    (:meth:`Workspace.derived <churnguard.workspace.Workspace.derived>`).
 
     Examples
     --------
@@ -87,13 +96,49 @@ def purchase_days(ws: Workspace, as_of: date | datetime | str) -> ir.Table:
     >>> from churnguard import Workspace
     >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
     >>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a"]}))
-    >>> purchase_days(ws, "2024-01-01").count().execute()
-    0
+    >>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1", "2", "3"],
+    ...     "customer_id": ["a", "a", "a"], "amount": [5.0, -5.0, 8.0],
+    ...     "order_date": ["2024-01-02", "2024-01-03", "2024-02-01"]}))
+    >>> t = purchase_timeline(ws).order_by("day").to_pyarrow().to_pylist()
+    >>> [(str(r["day"]), str(r["previous_day"])) for r in t]
+    [('2024-01-02', 'None'), ('2024-02-01', '2024-01-02')]
     """
-    cutoff = midnight(to_date(as_of))
-    orders = ws.table("orders")
-    orders = orders.filter(orders.order_date < cutoff, orders.amount >= 0)
-    return orders.select("customer_id", day=orders.order_date.date()).distinct()
+    def build() -> ir.Table:
+        orders = ws.table("orders")
+        orders = orders.filter(orders.amount >= 0)
+        orders = orders.select("customer_id", day=orders.order_date.date())
+        ordered = ibis.window(group_by="customer_id", order_by="day")
+        return orders.select(
+            "customer_id", "day",
+            previous_day=orders.day.lag().over(ordered),
+            next_day=orders.day.lead().over(ordered),
+            first_day=orders.day.min().over(ibis.window(group_by="customer_id")),
+        )
+
+    return ws.derived("purchase_timeline", build)
+
+
+def timeline_before(ws: Workspace, as_of: date | datetime | str) -> ir.Table:
+    """:func:`purchase_timeline` as it stood at ``as_of``: purchases dated before it, and
+    ``next_day`` null when the next purchase is not before it."""
+    cutoff = ibis.literal(to_date(as_of), type="date")
+    timeline = purchase_timeline(ws)
+    timeline = timeline.filter(timeline.day < cutoff)
+    return timeline.mutate(next_day=ibis.ifelse(timeline.next_day < cutoff, timeline.next_day,
+                                                ibis.null("date")))
+
+
+def last_purchases(timeline: ir.Table) -> ir.Table:
+    """``customer_id, first_order, last_order`` from a :func:`timeline_before` table."""
+    last = timeline.filter(timeline.next_day.isnull())
+    return last.select("customer_id", first_order=last.first_day, last_order=last.day)
+
+
+def cached_events(ws: Workspace, churn: ChurnDefinition,
+                  as_of: date | datetime | str) -> ir.Table:
+    """``churn.events(ws, as_of)``, materialised once per data version."""
+    as_of = to_date(as_of)
+    return ws.derived(("churn_events", churn, as_of), lambda: churn.events(ws, as_of))
 
 
 def plus_days(day: ir.DateValue, days: int) -> ir.DateValue:
@@ -109,12 +154,8 @@ class ChurnDefinition(ABC):
     """
 
     @abstractmethod
-    def events(self, ws: Workspace, as_of: date | datetime | str, *,
-               purchases: ir.Table | None = None) -> ir.Table:
+    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         """Life events dated strictly before ``as_of``.
-
-        ``purchases`` may pass a (cached) :func:`purchase_days` table for ``as_of`` so that
-        callers who need it too scan the orders once.
 
         Columns: ``customer_id`` (string), ``event`` (``'new'``, ``'churn'`` or
         ``'reactivation'``), ``event_date`` (date). ``new`` is the first purchase;
@@ -177,14 +218,6 @@ def spells_from_events(events: ir.Table) -> ir.Table:
     )
 
 
-def _purchase_spans(ws: Workspace, as_of: date) -> ir.Table:
-    """``customer_id, first_order, last_order`` (dates) over purchases before ``as_of``."""
-    orders = ws.table("orders")
-    orders = orders.filter(orders.order_date < midnight(as_of), orders.amount >= 0)
-    return orders.group_by("customer_id").aggregate(
-        first_order=orders.order_date.min().date(), last_order=orders.order_date.max().date())
-
-
 def _status_frame(customers: ir.Table, spans: ir.Table) -> ir.Table:
     """Join customers to their ``first_order, last_order, churn_date`` (null when active)."""
     joined = customers.select("customer_id").left_join(spans, "customer_id")
@@ -231,29 +264,26 @@ class Inactivity(ChurnDefinition):
     def label(self) -> str:
         return f"no purchase for {self.days} days"
 
-    def events(self, ws: Workspace, as_of: date | datetime | str, *,
-               purchases: ir.Table | None = None) -> ir.Table:
+    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         as_of = to_date(as_of)
-        days = purchase_days(ws, as_of) if purchases is None else purchases
-        window = ibis.window(group_by="customer_id", order_by="day")
-        days = days.mutate(previous=days.day.lag().over(window))
-        gap = days.previous.notnull() & (plus_days(days.previous, self.days) < days.day)
-        gaps = days.filter(gap)
-        new = days.filter(days.previous.isnull()).select(
+        days = timeline_before(ws, as_of)
+        gaps = days.filter(days.previous_day.notnull()
+                           & (plus_days(days.previous_day, self.days) < days.day))
+        new = days.filter(days.previous_day.isnull()).select(
             "customer_id", event=ibis.literal("new"), event_date=days.day)
         returned = gaps.select("customer_id", event=ibis.literal("reactivation"),
                                event_date=gaps.day)
         lapsed = gaps.select("customer_id", event=ibis.literal("churn"),
-                             event_date=plus_days(gaps.previous, self.days))
-        last = days.group_by("customer_id").aggregate(last_order=days.day.max())
+                             event_date=plus_days(gaps.previous_day, self.days))
+        last = days.filter(days.next_day.isnull())
         final = last.select("customer_id", event=ibis.literal("churn"),
-                            event_date=plus_days(last.last_order, self.days))
+                            event_date=plus_days(last.day, self.days))
         final = final.filter(final.event_date < as_of)
         return ibis.union(new, returned, lapsed, final, distinct=False)
 
     def status(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         as_of = to_date(as_of)
-        spans = _purchase_spans(ws, as_of)
+        spans = last_purchases(timeline_before(ws, as_of))
         lapse = plus_days(spans.last_order, self.days)
         spans = spans.mutate(churn_date=ibis.ifelse(lapse < as_of, lapse, ibis.null("date")))
         return _status_frame(ws.table("customers"), spans)
@@ -292,11 +322,8 @@ class ContractEnd(ChurnDefinition):
     def label(self) -> str:
         return f"contract ended more than {self.grace_days} days ago"
 
-    def _spans(self, ws: Workspace, as_of: date,
-               purchases: ir.Table | None = None) -> ir.Table:
-        days = purchase_days(ws, as_of) if purchases is None else purchases
-        spans = days.group_by("customer_id").aggregate(
-            first_order=days.day.min(), last_order=days.day.max())
+    def _spans(self, ws: Workspace, as_of: date) -> ir.Table:
+        spans = last_purchases(timeline_before(ws, as_of))
         customers = ws.table("customers").select("customer_id", "contract_end")
         spans = spans.inner_join(customers, "customer_id")
         lapse = plus_days(spans.contract_end, self.grace_days)
@@ -305,10 +332,9 @@ class ContractEnd(ChurnDefinition):
                             ibis.greatest(lapse, spans.first_order))
         return spans.select("customer_id", "first_order", "last_order", lapse=lapse)
 
-    def events(self, ws: Workspace, as_of: date | datetime | str, *,
-               purchases: ir.Table | None = None) -> ir.Table:
+    def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         as_of = to_date(as_of)
-        spans = self._spans(ws, as_of, purchases)
+        spans = self._spans(ws, as_of)
         new = spans.select("customer_id", event=ibis.literal("new"), event_date=spans.first_order)
         gone = spans.filter(spans.lapse < as_of)
         churn = gone.select("customer_id", event=ibis.literal("churn"), event_date=gone.lapse)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,11 @@ def to_canonical_arrow(frame: pd.DataFrame | pa.Table, spec: TableSpec) -> pa.Ta
 
 _spark_session = None
 
+_GENERATIONS: dict[str, int] = {}
+"""Writes so far to each warehouse location in this process (keys: :attr:`Warehouse.location`)."""
+
+DERIVED_TABLES_KEPT = 8
+
 
 def spark_session() -> Any:
     """One local Spark session per process (``local[2]``), created on first use."""
@@ -90,10 +96,13 @@ class Warehouse:
         For ``pyspark``: the folder holding one Parquet file per table.
     """
 
-    def __init__(self, con: Any, *, kind: str, parquet_dir: Path | None = None) -> None:
+    def __init__(self, con: Any, *, kind: str, parquet_dir: Path | None = None,
+                 location: str | None = None) -> None:
         self.con = con
         self.kind = kind
         self.parquet_dir = parquet_dir
+        self.location = location or f"{kind}:{id(con)}"
+        self._derived: OrderedDict[Hashable, tuple[int, ibis.Table]] = OrderedDict()
         if kind == "pyspark":
             self._register_parquet_tables()
 
@@ -107,7 +116,7 @@ class Warehouse:
             limit = duckdb_memory_limit(memory_limit)
             try:
                 con = ibis.duckdb.connect(str(file), **({"memory_limit": limit} if limit else {}))
-                return cls(con, kind="duckdb")
+                return cls(con, kind="duckdb", location=str(file.resolve()))
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise
@@ -120,7 +129,8 @@ class Warehouse:
             directory = Path(folder) / parquet_dir
             directory.mkdir(parents=True, exist_ok=True)
             con = ibis.pyspark.connect(spark_session())
-            return cls(con, kind="pyspark", parquet_dir=directory)
+            return cls(con, kind="pyspark", parquet_dir=directory,
+                       location=str(directory.resolve()))
         return cls(ibis.connect(backend), kind="ibis")
 
     def _register_parquet_tables(self) -> None:
@@ -158,6 +168,59 @@ class Warehouse:
             return pq.read_table(self.parquet_dir / f"{name}.parquet")
         return self.con.table(name).to_pyarrow()
 
+    # -- derived tables ------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """How many writes this process has made to this warehouse (any connection to it)."""
+        return _GENERATIONS.get(self.location, 0)
+
+    def derived(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """The table ``build()`` computes, materialised in the engine and kept until the next
+        write to this warehouse.
+
+        Metrics that start from the same intermediate (the purchase timeline, the churn events
+        of a date) build it once per process and data version instead of once per call. Only
+        the :data:`DERIVED_TABLES_KEPT` most recently used tables are kept. Writes made through
+        :meth:`upsert` / :meth:`replace` (every churnguard import) invalidate them; after
+        writing with raw SQL, call :meth:`forget_derived`.
+
+        Examples
+        --------
+        >>> wh = Warehouse(ibis.duckdb.connect(), kind="duckdb")
+        >>> built = []
+        >>> def build():
+        ...     built.append(1)
+        ...     return ibis.memtable({"x": [1, 2]})
+        >>> _ = wh.derived("xs", build); _ = wh.derived("xs", build); len(built)
+        1
+        >>> wh.replace("t", pa.table({"x": [3]})); _ = wh.derived("xs", build); len(built)
+        2
+        """
+        generation = self.generation
+        kept = self._derived.get(key)
+        if kept is not None and kept[0] == generation:
+            self._derived.move_to_end(key)
+            return kept[1]
+        if kept is not None:            # written through another connection to this warehouse
+            kept[1].release()
+        table = build().cache()
+        self._derived[key] = (generation, table)
+        self._derived.move_to_end(key)
+        while len(self._derived) > DERIVED_TABLES_KEPT:
+            _, (_, dropped) = self._derived.popitem(last=False)
+            dropped.release()
+        return table
+
+    def forget_derived(self) -> None:
+        """Drop every derived table (after writing to the warehouse behind churnguard's back)."""
+        while self._derived:
+            _, (_, table) = self._derived.popitem()
+            table.release()
+
+    def _written(self) -> None:
+        _GENERATIONS[self.location] = self.generation + 1
+        self.forget_derived()
+
     # -- writing -------------------------------------------------------------------------
     def upsert(self, name: str, rows: pa.Table, *, key: Sequence[str]) -> dict[str, int]:
         """Insert ``rows`` into table ``name``, replacing rows with the same ``key``.
@@ -165,12 +228,14 @@ class Warehouse:
         All or nothing: a failure (or a killed process) leaves the table as it was. Loading
         the same rows twice changes nothing. Returns counts of inserted and updated rows.
         """
+        self._written()
         if self.kind == "duckdb":
             return self._upsert_duckdb(name, rows, key)
         return self._upsert_files(name, rows, key)
 
     def replace(self, name: str, rows: pa.Table) -> None:
         """Replace table ``name`` with ``rows``, atomically."""
+        self._written()
         if self.kind == "duckdb":
             with self._duckdb_transaction(rows) as (raw, stage):
                 raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {stage}')
@@ -227,6 +292,7 @@ class Warehouse:
         self.con.read_parquet(str(final), table_name=name)
 
     def close(self) -> None:
+        self.forget_derived()
         if self.kind == "duckdb":
             self.con.disconnect()
 

@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,6 +131,15 @@ class Workspace:
     def to_pandas(self, name: str) -> pd.DataFrame:
         """Table ``name`` as a pandas DataFrame."""
         return self.table(name).to_pandas()
+
+    def derived(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """``build()`` materialised in the warehouse and reused until the data changes (see
+        :meth:`Warehouse.derived <churnguard.warehouse.Warehouse.derived>`).
+
+        ``build`` must read this workspace's tables through ``ws.table``; a filtered view of a
+        workspace keys its derived tables by its filter.
+        """
+        return self.warehouse.derived(key, build)
 
     def load(self, table: str, source: Any, **options: Any) -> LoadResult:
         """Validate ``source`` and load it into ``table``, all or nothing.

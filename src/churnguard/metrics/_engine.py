@@ -38,6 +38,20 @@ def tally(parts: dict[str, ir.Table], size: int) -> dict[str, np.ndarray]:
     return out
 
 
+def sums_by_period(table: ir.Table, idx: ir.IntegerValue, size: int,
+                   **weights: ir.NumericValue) -> dict[str, np.ndarray]:
+    """Several sums of ``table`` by period ``idx`` in one query (dense arrays of ``size``)."""
+    grouped = table.select(idx=idx.cast("int64"), **weights)
+    grouped = grouped.filter((grouped.idx >= 0) & (grouped.idx < size))
+    sums = grouped.group_by("idx").aggregate(
+        **{name: grouped[name].cast("float64").sum() for name in weights}).to_pandas()
+    out = {name: np.zeros(size) for name in weights}
+    rows = sums["idx"].to_numpy(dtype=int)
+    for name in weights:
+        out[name][rows] = sums[name].to_numpy(dtype=float)
+    return out
+
+
 def ones(table: ir.Table, idx: ir.IntegerValue) -> ir.Table:
     """``table`` as a tally part counting rows at ``idx``."""
     return table.select(idx=idx, weight=ibis.literal(1.0))
@@ -62,25 +76,36 @@ def orders_between(ws: Workspace, first: date, end: date) -> ir.Table:
 
 
 def customer_period_revenue(ws: Workspace, periods: Periods) -> ir.Table:
-    """Net revenue per customer and period, previous period (−1) included.
+    """Net revenue and purchases per customer and period, previous period (−1) included.
 
-    Columns ``customer_id``, ``period``, ``revenue``.
+    Columns ``customer_id``, ``period``, ``revenue`` (returns included) and ``purchases``
+    (order rows with ``amount >= 0``).
     """
     orders = orders_between(ws, periods.previous, periods.bounds[-1])
     orders = orders.mutate(period=periods.index(orders.order_date))
-    return orders.group_by(["customer_id", "period"]).aggregate(revenue=orders.amount.sum())
+    return orders.group_by(["customer_id", "period"]).aggregate(
+        revenue=orders.amount.sum(), purchases=(orders.amount >= 0).cast("int64").sum())
 
 
 def current_and_previous(revenue: ir.Table, periods: Periods) -> ir.Table:
-    """Per customer and period 0…n−1: ``current`` and ``previous`` period revenue."""
-    current = revenue.filter(revenue.period >= 0).select(
-        "customer_id", "period", current=revenue.revenue, previous=ibis.literal(0.0))
-    shifted = revenue.filter(revenue.period + 1 < periods.n).select(
-        "customer_id", period=revenue.period + 1, current=ibis.literal(0.0),
-        previous=revenue.revenue)
-    both = ibis.union(current, shifted, distinct=False)
-    return both.group_by(["customer_id", "period"]).aggregate(
-        current=both.current.sum(), previous=both.previous.sum())
+    """Per customer and period 0…n−1: ``current`` and ``previous`` period revenue.
+
+    One full outer join of the per-period revenue with itself shifted by a period (a customer
+    appears in a period when they had revenue in it or in the period before).
+    """
+    current = revenue.filter((revenue.period >= 0) & (revenue.period < periods.n)).select(
+        "customer_id", "period", current=revenue.revenue)
+    before = revenue.filter(revenue.period + 1 < periods.n).select(
+        before_customer=revenue.customer_id, next_period=revenue.period + 1,
+        previous=revenue.revenue).view()
+    both = current.outer_join(before, [current.customer_id == before.before_customer,
+                                       current.period == before.next_period])
+    return both.select(
+        customer_id=both.customer_id.fill_null(both.before_customer),
+        period=both.period.fill_null(both.next_period),
+        current=both.current.fill_null(0.0),
+        previous=both.previous.fill_null(0.0),
+    ).view()  # a fresh relation: Ibis would otherwise fold a later join into this one
 
 
 def active_at_period_start(table: ir.Table, spells: ir.Table) -> ir.Table:

@@ -24,9 +24,10 @@ import pandas as pd
 from churnguard.churn import (
     ChurnDefinition,
     Inactivity,
+    cached_events,
     midnight,
-    purchase_days,
     spells_from_events,
+    timeline_before,
     to_date,
 )
 from churnguard.errors import ConfigError
@@ -100,23 +101,23 @@ def cohort_retention(
         raise ConfigError(f"measure {measure!r} is not one of customers, buyers, revenue.")
     as_of = to_date(as_of)
     last = _python_index(as_of, cohort) - 1        # the last period that has ended
-    days = purchase_days(ws, as_of).cache()
-    firsts = days.group_by("customer_id").aggregate(first=days.day.min())
-    firsts = firsts.select("customer_id", cohort=unit_index(firsts.first, cohort))
+    days = timeline_before(ws, as_of)
+    firsts = days.filter(days.previous_day.isnull())
+    firsts = firsts.select("customer_id", cohort=unit_index(firsts.day, cohort))
     sizes = firsts.group_by("cohort").aggregate(size=firsts.count()).to_pandas()
     if measure == "customers":
-        cells = _active_cells(ws, days, firsts, as_of, cohort, churn, last)
+        cells = _active_cells(ws, firsts, as_of, cohort, churn, last)
     elif measure == "buyers":
-        cells = _buyer_cells(days, firsts, cohort)
+        cells = _buyer_cells(days, cohort)
     else:
         cells = _revenue_cells(ws, firsts, as_of, cohort)
     return _triangle(sizes, cells, last, measure, cohort)
 
 
-def _active_cells(ws: Workspace, days: ir.Table, firsts: ir.Table, as_of: date, cohort: str,
+def _active_cells(ws: Workspace, firsts: ir.Table, as_of: date, cohort: str,
                   churn: ChurnDefinition, last: int) -> ir.Table:
     """Difference array over offsets: a spell covers the end of periods ``lo … hi``."""
-    spells = spells_from_events(churn.events(ws, as_of, purchases=days))
+    spells = spells_from_events(cached_events(ws, churn, as_of))
     spells = spells.inner_join(firsts, "customer_id")
     lo = unit_index(spells.spell_start, cohort) + 1 - spells.cohort - 1
     hi = ibis.ifelse(spells.churn_date.isnull(), ibis.literal(last + 1),
@@ -128,9 +129,9 @@ def _active_cells(ws: Workspace, days: ir.Table, firsts: ir.Table, as_of: date, 
     return ibis.union(plus, minus, distinct=False)
 
 
-def _buyer_cells(days: ir.Table, firsts: ir.Table, cohort: str) -> ir.Table:
-    bought = days.select("customer_id", unit=unit_index(days.day, cohort)).distinct()
-    bought = bought.inner_join(firsts, "customer_id")
+def _buyer_cells(days: ir.Table, cohort: str) -> ir.Table:
+    bought = days.select("customer_id", unit=unit_index(days.day, cohort),
+                         cohort=unit_index(days.first_day, cohort)).distinct()
     return bought.select("cohort", offset=bought.unit - bought.cohort, weight=ibis.literal(1.0))
 
 

@@ -1,8 +1,10 @@
 """The loyalty KPIs (衡量客户忠诚度的 KPI) per period: :func:`loyalty_kpis`.
 
-Every KPI is computed in the warehouse engine from a handful of Ibis expressions (one query for
-the per-period tallies, one for the look-back revenue); Python only adds up a few numbers per
-period. docs/metrics.md gives each formula with its Chinese name.
+Every KPI is computed in the warehouse engine from a handful of Ibis expressions over three
+intermediates: the purchase timeline (:func:`~churnguard.churn.purchase_timeline`, shared by
+every metric until the data changes), the churn events and spells, and one row per customer and
+period. Python only adds up a few numbers per period. docs/metrics.md gives each formula with its
+Chinese name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from churnguard.churn import ChurnDefinition, Inactivity, midnight, plus_days, purchase_days
+from churnguard.churn import (
+    ChurnDefinition,
+    Inactivity,
+    cached_events,
+    midnight,
+    plus_days,
+    timeline_before,
+)
 from churnguard.metrics._engine import (
     active_at_period_start,
     churn_spells,
@@ -24,11 +33,12 @@ from churnguard.metrics._engine import (
     ones,
     orders_between,
     ratio,
+    sums_by_period,
     tally,
     window_start,
 )
 from churnguard.metrics.periods import Periods, plus
-from churnguard.metrics.wallet import wallet_parts
+from churnguard.metrics.wallet import wallet_sums
 
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace
@@ -130,18 +140,19 @@ def loyalty_kpis(
 
         raise ConfigError(f"lookback_days must be a positive number of days, received "
                           f"{lookback_days!r}.")
-    days = purchase_days(ws, periods.bounds[-1]).cache()
-    events = churn.events(ws, periods.bounds[-1], purchases=days).cache()
+    end = periods.bounds[-1]
+    events = cached_events(ws, churn, end)
     spells = churn_spells(events, periods)
+    per_customer = customer_period_revenue(ws, periods).cache()
     parts = {
         **_base_parts(spells, events, periods),
-        **_order_parts(ws, periods),
-        **_revenue_parts(ws, periods, spells, events, lookback_days),
-        **_new_customer_parts(days, periods),
-        **_complaint_parts(ws, periods),
-        **wallet_parts(ws, periods),
+        **_order_parts(per_customer),
+        **_leaver_parts(ws, periods, events, lookback_days),
+        **_new_customer_parts(timeline_before(ws, end), periods),
     }
-    sums = tally(parts, periods.n + 2)
+    size = periods.n + 2
+    sums = (tally(parts, size) | _movement_sums(per_customer, spells, periods)
+            | _complaint_sums(ws, periods, size) | wallet_sums(ws, periods, size))
     lookback = _lookback_revenue(ws, periods, lookback_days)
     return _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
 
@@ -172,20 +183,20 @@ def _base_parts(spells: ir.Table, events: ir.Table, periods: Periods) -> dict[st
     }
 
 
-def _order_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
-    orders = orders_between(ws, periods.bounds[0], periods.bounds[-1])
-    orders = orders.mutate(idx=periods.index(orders.order_date))
-    purchases = orders.filter(orders.amount >= 0)
-    buyers = purchases.select("customer_id", "idx").distinct()
+def _order_parts(per_customer: ir.Table) -> dict[str, ir.Table]:
+    buyers = per_customer.filter(per_customer.purchases > 0)
     return {
-        "revenue": orders.select("idx", weight=orders.amount),
-        "purchases": ones(purchases, purchases.idx),
-        "buyers": ones(buyers, buyers.idx),
+        "revenue": per_customer.select(idx=per_customer.period, weight=per_customer.revenue),
+        "purchases": per_customer.select(idx=per_customer.period,
+                                         weight=per_customer.purchases),
+        "buyers": ones(buyers, buyers.period),
     }
 
 
-def _revenue_parts(ws: Workspace, periods: Periods, spells: ir.Table, events: ir.Table,
-                   lookback_days: int) -> dict[str, ir.Table]:
+def _leaver_parts(ws: Workspace, periods: Periods, events: ir.Table,
+                  lookback_days: int) -> dict[str, ir.Table]:
+    """Revenue, in the look-back window before the period start, of the customers who churned
+    in the period."""
     churned = events.filter(events.event == "churn")
     churned = churned.select("customer_id", idx=periods.index(churned.event_date)).distinct()
     churned = churned.filter((churned.idx >= 0) & (churned.idx < periods.n))
@@ -196,43 +207,51 @@ def _revenue_parts(ws: Workspace, periods: Periods, spells: ir.Table, events: ir
     day = joined.order_date.date()
     joined = joined.filter((day >= window_start(periods, joined.idx, lookback_days))
                            & (day < periods.start_of(joined.idx)))
-    movement = active_at_period_start(
-        current_and_previous(customer_period_revenue(ws, periods), periods), spells)
+    return {"leavers_lookback": joined.select("idx", weight=joined.amount)}
+
+
+def _movement_sums(per_customer: ir.Table, spells: ir.Table,
+                   periods: Periods) -> dict[str, np.ndarray]:
+    """GRR / NRR parts: this and the previous period's revenue of customers active at the
+    period start, and the part of it kept (each customer capped at 100%)."""
+    movement = active_at_period_start(current_and_previous(per_customer, periods), spells)
     kept = ibis.greatest(ibis.literal(0.0), ibis.least(movement.current, movement.previous))
-    return {
-        "leavers_lookback": joined.select("idx", weight=joined.amount),
-        "nrr_current": movement.select(idx=movement.period, weight=movement.current),
-        "nrr_previous": movement.select(idx=movement.period, weight=movement.previous),
-        "grr_kept": movement.select(idx=movement.period, weight=kept),
-    }
+    return sums_by_period(movement, movement.period, periods.n + 2,
+                          nrr_current=movement.current, nrr_previous=movement.previous,
+                          grr_kept=kept)
 
 
 def _lookback_revenue(ws: Workspace, periods: Periods, lookback_days: int) -> np.ndarray:
-    """Net revenue of all customers in ``[b_k − lookback, b_k)`` for each period ``k``."""
+    """Net revenue of all customers in ``[b_k − lookback, b_k)`` for each period ``k``: daily
+    totals from the engine, window sums in NumPy."""
     first = plus(periods.bounds[0], -lookback_days)
-    orders = orders_between(ws, first, periods.bounds[periods.n - 1])
-    sums = {}
-    for k, start in enumerate(periods.starts):
-        inside = ((orders.order_date >= midnight(plus(start, -lookback_days)))
-                  & (orders.order_date < midnight(start)))
-        sums[f"w{k}"] = orders.amount.sum(where=inside)
-    row = orders.aggregate(**sums).to_pandas().iloc[0]
-    return np.array([row[f"w{k}"] for k in range(periods.n)], dtype=float)
+    last = periods.bounds[periods.n - 1]
+    orders = orders_between(ws, first, last)
+    daily = orders.group_by(day=orders.order_date.date()).aggregate(
+        revenue=orders.amount.sum()).to_pandas()
+    offsets = (pd.to_datetime(daily["day"]) - pd.Timestamp(first)).dt.days.to_numpy()
+    totals = np.zeros((last - first).days + 1)
+    np.add.at(totals, offsets, daily["revenue"].to_numpy(dtype=float))
+    running = np.concatenate([[0.0], np.cumsum(totals)])
+    ends = np.array([(start - first).days for start in periods.starts])
+    return running[ends] - running[ends - lookback_days]
 
 
-def _new_customer_parts(days: ir.Table, periods: Periods) -> dict[str, ir.Table]:
+def _new_customer_parts(timeline: ir.Table, periods: Periods) -> dict[str, ir.Table]:
+    """First purchases old enough to judge (``NEW_CUSTOMER_DAYS`` before ``end``), and those
+    followed by another purchase day within ``NEW_CUSTOMER_DAYS``: the first purchase on a later
+    day is the one row whose ``previous_day`` is the first day."""
     end = periods.bounds[-1]
-    firsts = days.group_by("customer_id").aggregate(first=days.day.min())
-    mature = firsts.filter(plus_days(firsts.first, NEW_CUSTOMER_DAYS) < end)
-    mature = mature.mutate(idx=periods.index(mature.first))
-    again = mature.inner_join(days, "customer_id")
-    again = again.filter((again.day > again.first)
-                         & (again.day <= plus_days(again.first, NEW_CUSTOMER_DAYS)))
-    again = again.select("customer_id", "idx").distinct()
-    return {"new_mature": ones(mature, mature.idx), "new_again": ones(again, again.idx)}
+    mature = timeline.filter(plus_days(timeline.first_day, NEW_CUSTOMER_DAYS) < end)
+    firsts = mature.filter(mature.previous_day.isnull())
+    again = mature.filter((mature.previous_day == mature.first_day)
+                          & (mature.day > mature.first_day)
+                          & (mature.day <= plus_days(mature.first_day, NEW_CUSTOMER_DAYS)))
+    return {"new_mature": ones(firsts, periods.index(firsts.first_day)),
+            "new_again": ones(again, periods.index(again.first_day))}
 
 
-def _complaint_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
+def _complaint_sums(ws: Workspace, periods: Periods, size: int) -> dict[str, np.ndarray]:
     """Surveys (kind ``survey``, score 1–5) that follow a complaint of the same customer: dated
     from the complaint up to ``FOLLOW_UP_DAYS`` days after it was resolved (after the
     complaint itself while unresolved at ``end``)."""
@@ -250,11 +269,9 @@ def _complaint_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
     follow = surveys.inner_join(complaints, "customer_id")
     follow = follow.filter((follow.opened <= follow.survey_ts) & (follow.survey_ts <= follow.until))
     follow = follow.select("interaction_id", "score", "survey_ts").distinct()
-    follow = follow.mutate(idx=periods.index(follow.survey_ts))
-    return {
-        "surveys": ones(follow, follow.idx),
-        "satisfied": follow.select("idx", weight=(follow.score >= SATISFIED_SCORE).cast("float64")),
-    }
+    return sums_by_period(follow, periods.index(follow.survey_ts), size,
+                          surveys=ibis.literal(1.0),
+                          satisfied=(follow.score >= SATISFIED_SCORE).cast("float64"))
 
 
 def _assemble(periods: Periods, s: dict[str, np.ndarray], lookback: np.ndarray, *,

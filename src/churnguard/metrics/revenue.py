@@ -25,7 +25,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from churnguard.churn import ChurnDefinition, Inactivity, purchase_days
+from churnguard.churn import ChurnDefinition, Inactivity, timeline_before
 from churnguard.metrics._engine import current_and_previous, customer_period_revenue, tally
 from churnguard.metrics.loyalty import loyalty_kpis
 from churnguard.metrics.periods import Periods
@@ -74,9 +74,9 @@ def revenue_movements(
     """
     periods = Periods.make(start, end, freq=freq)
     moves = current_and_previous(customer_period_revenue(ws, periods), periods)
-    days = purchase_days(ws, periods.bounds[-1])
-    firsts = days.group_by("customer_id").aggregate(first=days.day.min())
-    firsts = firsts.select("customer_id", first_period=periods.index(firsts.first))
+    days = timeline_before(ws, periods.bounds[-1])
+    firsts = days.filter(days.previous_day.isnull())
+    firsts = firsts.select("customer_id", first_period=periods.index(firsts.day))
     moves = moves.left_join(firsts, "customer_id")
     change = moves.current - moves.previous
     kind = ibis.cases(
@@ -88,7 +88,7 @@ def revenue_movements(
         else_="none",
     )
     moves = moves.select(idx=moves.period, kind=kind, change=change, current=moves.current,
-                         previous=moves.previous)
+                         previous=moves.previous).cache()
     parts = {"revenue_end": moves.select("idx", weight=moves.current),
              "revenue_start": moves.select("idx", weight=moves.previous)}
     for name in MOVEMENTS:

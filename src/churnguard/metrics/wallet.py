@@ -18,10 +18,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import ibis
-import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from churnguard.churn import midnight
+from churnguard.metrics._engine import sums_by_period
 from churnguard.metrics.periods import Periods
 
 if TYPE_CHECKING:
@@ -66,18 +67,18 @@ def _overlaps(wallet_periods: list[date], periods: Periods) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def wallet_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
-    """Tally parts ``wallet_revenue`` and ``wallet_spend`` (empty without a wallet table)."""
-    empty = ibis.memtable(pd.DataFrame({"idx": pd.Series([], dtype="int64"),
-                                        "weight": pd.Series([], dtype="float64")}))
+def wallet_sums(ws: Workspace, periods: Periods, size: int) -> dict[str, np.ndarray]:
+    """``wallet_revenue`` and ``wallet_spend`` per period index ``0 … size−1`` (zeros without
+    a wallet table)."""
+    empty = {"wallet_revenue": np.zeros(size), "wallet_spend": np.zeros(size)}
     if not ws.has_table("wallet"):
-        return {"wallet_revenue": empty, "wallet_spend": empty}
+        return empty
     wallet = ws.table("wallet")
     dates = [pd.Timestamp(d).date() for d in wallet.period.as_table().distinct()
              .to_pandas()["period"]]
     overlaps = _overlaps(dates, periods)
     if overlaps.empty:
-        return {"wallet_revenue": empty, "wallet_spend": empty}
+        return empty
     overlaps["period"] = pd.to_datetime(overlaps["period"]).dt.date
     windows = ibis.memtable(overlaps[["period", "window_start", "window_end"]].drop_duplicates())
     pairs = ibis.memtable(overlaps[["period", "idx"]])
@@ -85,15 +86,13 @@ def wallet_parts(ws: Workspace, periods: Periods) -> dict[str, ir.Table]:
     orders = ws.table("orders")
     orders = orders.filter(orders.order_date >= overlaps["window_start"].min().to_pydatetime(),
                            orders.order_date < midnight(periods.bounds[-1]))
-    ours = rows.select("customer_id", "period", "window_start", "window_end").inner_join(
-        orders.select("customer_id", "order_date", "amount"), "customer_id")
-    ours = ours.filter((ours.order_date >= ours.window_start) & (ours.order_date < ours.window_end))
+    # each order into the (few) wallet windows it falls in, then one sum per customer and window
+    ours = orders.inner_join(windows, [orders.order_date >= windows.window_start,
+                                       orders.order_date < windows.window_end])
     ours = ours.group_by(["customer_id", "period"]).aggregate(ours_revenue=ours.amount.sum())
     rows = rows.left_join(ours, ["customer_id", "period"])
     rows = rows.select(rows.period, spend=rows.category_spend,
                        revenue=rows.ours_revenue.fill_null(0.0))
     rows = rows.inner_join(pairs, "period")
-    return {
-        "wallet_revenue": rows.select("idx", weight=rows.revenue),
-        "wallet_spend": rows.select("idx", weight=rows.spend),
-    }
+    return sums_by_period(rows, rows.idx, size, wallet_revenue=rows.revenue,
+                          wallet_spend=rows.spend)

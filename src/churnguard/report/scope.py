@@ -79,6 +79,10 @@ class ScopedWorkspace:
             return table
         return table.semi_join(self._customers().select("customer_id"), "customer_id")
 
+    def derived(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """Like :meth:`Workspace.derived`, kept apart for each filter."""
+        return self._ws.derived(("scoped", key, tuple(sorted(self.filters.items()))), build)
+
     def to_pandas(self, name: str) -> pd.DataFrame:
         """Table ``name`` in scope as pandas."""
         return self.table(name).to_pandas()
