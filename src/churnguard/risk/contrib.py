@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,11 @@ METHODS = ("auto", "shap", "path")
 
 
 def tree_contributions(booster: Any, frame: pd.DataFrame, *, method: str = "auto",
-                       num_iteration: int | None = None) -> np.ndarray:
+                       num_iteration: int | None = None, threads: int = 2) -> np.ndarray:
     """Array ``(rows, features + 1)``: contributions per feature and the bias (last column).
+
+    ``threads`` blocks of rows are worked on at once by the path method (each block is
+    independent, so the result does not depend on it).
 
     Examples
     --------
@@ -47,19 +51,32 @@ def tree_contributions(booster: Any, frame: pd.DataFrame, *, method: str = "auto
     if method == "shap" or (method == "auto" and len(frame) <= SHAP_MAX_ROWS):
         return booster.predict(frame, pred_contrib=True, num_iteration=num_iteration)
     credit, bias = path_tables(booster, num_iteration=num_iteration)
+    trees, width = credit.shape[0], credit.shape[1]
+    table = credit.reshape(trees * width, -1)
+    offsets = np.arange(trees, dtype=np.int64) * width
     out = np.empty((len(frame), credit.shape[2] + 1))
-    for start in range(0, len(frame), CHUNK_ROWS):  # blocks of rows bound the memory
-        block = frame.iloc[start:start + CHUNK_ROWS]
-        leaves = booster.predict(block, pred_leaf=True, num_iteration=num_iteration)
-        leaves = np.asarray(leaves, dtype=np.int64).reshape(len(block), -1)
-        trees, width = leaves.shape[1], credit.shape[1]
-        # one-hot of (tree, leaf) per row times the stacked credit table: one sparse product
-        columns = (leaves + np.arange(trees) * width).ravel()
-        rows = np.repeat(np.arange(len(block)), trees)
-        onehot = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)),
-                                   shape=(len(block), trees * width))
-        out[start:start + len(block), :-1] = onehot @ credit[:trees].reshape(trees * width, -1)
-        out[start:start + len(block), -1] = bias[:trees].sum()
+    out[:, -1] = bias.sum()
+
+    def block(start: int) -> None:  # rows [start, start + CHUNK_ROWS): bounded memory
+        part = frame.iloc[start:start + CHUNK_ROWS]
+        leaves = booster.predict(part, pred_leaf=True, num_iteration=num_iteration,
+                                 num_threads=1)
+        columns = (np.asarray(leaves, dtype=np.int64).reshape(len(part), trees)
+                   + offsets).ravel()
+        # one-hot of (tree, leaf) per row, built directly as CSR (trees entries per row),
+        # times the stacked credit table: one sparse product per block
+        onehot = sparse.csr_matrix(
+            (np.ones(columns.size), columns, np.arange(0, columns.size + 1, trees)),
+            shape=(len(part), trees * width))
+        out[start:start + len(part), :-1] = onehot @ table
+
+    starts = range(0, len(frame), CHUNK_ROWS)
+    if len(starts) > 1 and threads > 1:  # LightGBM and the sparse product release the GIL
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(block, starts))
+    else:
+        for start in starts:
+            block(start)
     return out
 
 

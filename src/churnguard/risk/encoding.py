@@ -137,17 +137,34 @@ class TableEncoder:
 
             raise SchemaError(f"the table lacks column(s) {', '.join(missing)} that the model "
                               f"was fitted with. Pass the same columns as in fit.")
-        out = {}
-        for plan in self.plans_:
-            values = frame[plan.name].reset_index(drop=True)
-            if plan.kind == "numeric":
-                out[plan.name] = _numeric(values) if _is_number_column(values) else _parse(values)
-            elif plan.kind == "categorical":
-                text = values.astype("string")
-                known = text.isin(plan.levels) | text.isna()
-                text = text.where(known, OTHER)
-                out[plan.name] = pd.Categorical(text, categories=[*plan.levels, OTHER])
-        return pd.DataFrame(out)
+        numeric = [plan for plan in self.plans_ if plan.kind == "numeric"]
+        block = np.empty((len(numeric), len(frame)))  # numbers in one float block, no copies
+        for row, plan in enumerate(numeric):
+            values = frame[plan.name]
+            parsed = _numeric(values) if _is_number_column(values) else _parse(values)
+            block[row] = parsed.to_numpy(dtype="float64")
+        out = pd.DataFrame(block.T, columns=[plan.name for plan in numeric], copy=False)
+        kept = [plan for plan in self.plans_ if plan.kind != "identifier"]
+        for position, plan in enumerate(kept):
+            if plan.kind == "categorical":
+                out.insert(position, plan.name, _recode(frame[plan.name], plan.levels))
+        return out
+
+
+def _recode(values: pd.Series, levels: list[str]) -> pd.Categorical:
+    """``values`` as a categorical of ``levels`` plus ``OTHER`` (unknown levels go there)."""
+    categories = [*levels, OTHER]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # map each category once instead of comparing every row's text
+        names = pd.Index(values.cat.categories.astype("string"))
+        where = pd.Index(categories).get_indexer(names)
+        where = np.where(where >= 0, where, len(levels)).astype("int64")
+        codes = values.cat.codes.to_numpy()
+        mapped = np.where(codes >= 0, where[np.maximum(codes, 0)] if len(where) else -1, -1)
+        return pd.Categorical.from_codes(mapped, categories=categories)
+    text = values.astype("string")
+    known = text.isin(levels) | text.isna()
+    return pd.Categorical(text.where(known, OTHER), categories=categories)
 
 
 class LinearDesign:
@@ -202,6 +219,50 @@ class LinearDesign:
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         return self._build(frame)[0]
+
+    def column_terms(self, frame: pd.DataFrame, coef: np.ndarray) -> np.ndarray:
+        """``(design − means_) · coef`` summed per input column: array ``(rows, columns)``.
+
+        The same numbers as ``transform`` followed by a product with ``coef``, without
+        building the design matrix: one-hot and level columns become a look-up of their
+        coefficient, and a spline is evaluated once per distinct value of its column.
+        """
+        out = np.zeros((len(self.names_), len(frame)))  # one contiguous row per column
+        index = {name: i for i, name in enumerate(self.names_)}
+        start = 0
+        for name, kind, state in self.steps_:
+            width = _width(kind, state)
+            weights = np.asarray(coef[start:start + width], dtype="float64")
+            shift = float(self.means_[start:start + width] @ weights)
+            out[index[name]] += _column_term(frame[name], kind, state, weights) - shift
+            start += width
+        return out.T
+
+
+def _width(kind: str, state: object) -> int:
+    if kind in ("onehot", "levels"):
+        return len(state)  # type: ignore[arg-type]
+    if kind == "linear":
+        return 2 if state[2] else 1  # type: ignore[index]
+    return int(state[2].n_features_out_)  # type: ignore[index]
+
+
+def _column_term(values: pd.Series, kind: str, state: object,
+                 weights: np.ndarray) -> np.ndarray:
+    """``_expand(values) @ weights`` computed cheaply."""
+    if kind == "onehot" and pd.Index(state).is_unique:  # type: ignore[arg-type]
+        levels = pd.Index(state)  # type: ignore[arg-type]
+        text = values.astype("object").where(values.notna(), MISSING)
+        where = levels.get_indexer(text)
+        return np.where(where >= 0, weights[where], 0.0)
+    if kind in ("linear", "onehot"):
+        return _expand(values, kind, state) @ weights
+    numbers = values.to_numpy(dtype="float64")
+    if kind == "levels":
+        where = pd.Index(state).get_indexer(numbers)  # type: ignore[arg-type]
+        return np.where(where >= 0, weights[where], 0.0)
+    codes, distinct = pd.factorize(numbers, use_na_sentinel=False)
+    return (_expand(pd.Series(distinct), kind, state) @ weights)[codes]
 
 
 def _expand(values: pd.Series, kind: str, state: object) -> np.ndarray:

@@ -75,9 +75,11 @@ def _sentences(features: np.ndarray, values: pd.DataFrame, chosen: np.ndarray,
         mask = raises & (chosen == j)
         name = str(features[j])
         info = feature_info(name)
-        parts = _formatted(values[name][mask], info.format)
-        english[mask] = _fill(info.en, parts)
-        chinese[mask] = _fill(info.zh, parts)
+        # a sentence per distinct value, then handed to every row with that value
+        codes, distinct = pd.factorize(values[name][mask], use_na_sentinel=False)
+        parts = _formatted(pd.Series(distinct, dtype=values[name].dtype), info.format)
+        english[mask] = _fill(info.en, parts)[codes]
+        chinese[mask] = _fill(info.zh, parts)[codes]
     return english, chinese
 
 
@@ -97,7 +99,7 @@ def _formatted(values: pd.Series, fmt: str) -> dict[str, pd.Series]:
     if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
         text = values.astype("object").where(values.notna(), "missing").astype(str)
         return _with_direction(text, pd.Series(0.0, index=values.index))
-    numbers = values.astype("float64")
+    numbers = values.astype("float64") + 0.0  # + 0.0 turns -0.0 into 0.0
     missing = numbers.isna()
     shown = _number_text(numbers.fillna(0.0), fmt)
     shown = shown.where(~missing, "unknown")
@@ -147,10 +149,15 @@ def reasons_text(explained: pd.DataFrame, *, language: str = "en", top: int = 3)
                if f"reason_{k}_{language}" in explained]
     if not columns:
         return pd.Series("", index=explained.index)
-    parts = explained[columns].astype("object")
-    joined = parts.apply(lambda col: col.fillna(""), axis=0)
-    text = joined[columns[0]]
+    text = _nonempty(explained[columns[0]].to_numpy(dtype=object))
     for column in columns[1:]:
-        nonempty = joined[column] != ""
-        text = text.where(~nonempty, text + np.where(text != "", separator, "") + joined[column])
-    return text
+        part = explained[column].to_numpy(dtype=object)
+        has = ~pd.isna(part) & (part != "")
+        current = text[has]
+        current[current != ""] += separator
+        text[has] = current + part[has]
+    return pd.Series(text, index=explained.index)
+
+
+def _nonempty(values: np.ndarray) -> np.ndarray:
+    return np.where(pd.isna(values), "", values).astype(object)

@@ -23,6 +23,7 @@ plus the logistic terms, weighted as in the blend.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from typing import Any
 
@@ -319,15 +320,12 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
         over each column's design columns.
         """
         encoded = self._encode(X)
-        tree = tree_contributions(self.booster_, encoded, method=method)
+        threads = self.n_jobs if self.n_jobs and self.n_jobs > 0 else min(4, os.cpu_count() or 1)
+        tree = tree_contributions(self.booster_, encoded, method=method, threads=threads)
         w = self.blend_weight_ if self.linear_ is not None else 1.0
         total = w * tree
         if self.linear_ is not None and w < 1:
-            design = self.design_.transform(encoded)
-            terms = (design - self.design_.means_) * self.linear_.coef_[0]
-            owner = np.zeros((terms.shape[1], len(self.features_)))
-            owner[np.arange(terms.shape[1]), self.design_.owner_] = 1.0
-            per_column = terms @ owner  # sum the design columns of each input column
+            per_column = self.design_.column_terms(encoded, self.linear_.coef_[0])
             base = self.linear_.intercept_[0] + float(self.design_.means_ @ self.linear_.coef_[0])
             total[:, :-1] += (1 - w) * per_column
             total[:, -1] += (1 - w) * base

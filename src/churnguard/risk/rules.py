@@ -166,6 +166,11 @@ def evaluate_rules(frame: pd.DataFrame, rules: list[Rule] | None = None) -> pd.D
     [['order_drop', 'orders in the last 90 days fell 60% against the 90 before']]
     """
     rules = rules_from_settings() if rules is None else rules
+    ids = frame["customer_id"]
+    # customer order as integers (cheap to sort): positions when already sorted
+    order = (np.arange(len(frame)) if ids.is_monotonic_increasing
+             else pd.factorize(ids, sort=True)[0])
+    names = sorted(rule.name for rule in rules)
     parts = []
     for rule in rules:  # a loop over rules; customers are vectorised
         if rule.feature not in frame or any(c not in frame for c in _needs(rule)):
@@ -175,15 +180,17 @@ def evaluate_rules(frame: pd.DataFrame, rules: list[Rule] | None = None) -> pd.D
             continue
         values = rule.value(frame).to_numpy()[fired]
         parts.append(pd.DataFrame({
-            "customer_id": frame["customer_id"].to_numpy()[fired], "rule": rule.name,
+            "customer_id": ids.to_numpy()[fired], "rule": rule.name,
             "severity": rule.severity, "value": values,
-            "message_en": _format(rule.en, values), "message_zh": _format(rule.zh, values)}))
+            "message_en": _format(rule.en, values), "message_zh": _format(rule.zh, values),
+            "_order": order[fired], "_rule": names.index(rule.name)}))
     columns = ["customer_id", "rule", "severity", "value", "message_en", "message_zh"]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     fired = pd.concat(parts, ignore_index=True)
-    return fired.sort_values(["customer_id", "severity", "rule"], ascending=[True, False, True],
-                             ignore_index=True)[columns]
+    rank = np.lexsort((fired["_rule"].to_numpy(), -fired["severity"].to_numpy(),
+                       fired["_order"].to_numpy()))
+    return fired.iloc[rank][columns].reset_index(drop=True)
 
 
 def _needs(rule: Rule) -> tuple[str, ...]:
@@ -193,9 +200,11 @@ def _needs(rule: Rule) -> tuple[str, ...]:
 def _format(template: str, values: np.ndarray) -> np.ndarray:
     """Fill ``{v:.0f}`` in ``template`` for all values at once."""
     before, _, after = template.partition("{v:.0f}")
-    numbers = pd.Series(values, dtype="float64")
-    text = numbers.round().astype("Int64").astype("string").fillna("?")
-    return (before + text + after).to_numpy(dtype=object)
+    # one sentence per distinct rounded value, handed to every row with that value
+    codes, distinct = pd.factorize(pd.Series(values, dtype="float64").round(),
+                                   use_na_sentinel=False)
+    text = pd.Series(distinct, dtype="float64").astype("Int64").astype("string").fillna("?")
+    return (before + text + after).to_numpy(dtype=object)[codes]
 
 
 def rules_summary(frame: pd.DataFrame, fired: pd.DataFrame) -> pd.DataFrame:
@@ -212,9 +221,8 @@ def rules_summary(frame: pd.DataFrame, fired: pd.DataFrame) -> pd.DataFrame:
     ids = pd.Index(frame["customer_id"])
     count = np.zeros(len(ids), dtype="int64")
     score = np.zeros(len(ids), dtype="int64")
-    text = {"rules": pd.Series("", index=range(len(ids)), dtype="object")}
-    text["rules_en"] = text["rules"].copy()
-    text["rules_zh"] = text["rules"].copy()
+    text = {name: np.full(len(ids), "", dtype=object) for name in ("rules", "rules_en",
+                                                                  "rules_zh")}
     order = fired[["rule", "severity"]].drop_duplicates().sort_values(
         ["severity", "rule"], ascending=[False, True])
     for rule, severity in order.itertuples(index=False):  # a loop over rules
@@ -224,12 +232,13 @@ def rules_summary(frame: pd.DataFrame, fired: pd.DataFrame) -> pd.DataFrame:
         where = where[keep]
         count[where] += 1
         score[where] += int(severity)
-        for column, value, separator in (("rules", rule, ", "),
-                                         ("rules_en", part["message_en"], "; "),
-                                         ("rules_zh", part["message_zh"], "；")):
-            values = np.asarray(value, dtype=object)[keep] if column != "rules" else value
-            current = text[column].to_numpy()[where]
-            joined = np.where(current == "", "", current + separator) + values
-            text[column].iloc[where] = joined
+        for column, values, separator in (
+                ("rules", np.full(len(where), rule, dtype=object), ", "),
+                ("rules_en", part["message_en"].to_numpy(dtype=object)[keep], "; "),
+                ("rules_zh", part["message_zh"].to_numpy(dtype=object)[keep], "；")):
+            current = text[column][where]
+            started = current != ""
+            current[started] += separator
+            text[column][where] = current + values
     return pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), "rules_fired": count,
-                         "rule_score": score, **{k: v.to_numpy() for k, v in text.items()}})
+                         "rule_score": score, **text})
