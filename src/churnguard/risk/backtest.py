@@ -32,7 +32,7 @@ import pandas as pd
 from churnguard.churn import ChurnDefinition, midnight, to_date
 from churnguard.errors import ConfigError
 from churnguard.risk.evaluation import calibration_table, lift_curve, score_metrics
-from churnguard.risk.features import ENGINE_COLUMNS, FEATURE_COLUMNS, add_p_alive, feature_table
+from churnguard.risk.features import FEATURE_COLUMNS, point_in_time
 from churnguard.risk.model import ChurnRiskModel
 from churnguard.risk.rules import evaluate_rules, rules_from_settings, rules_summary
 
@@ -98,15 +98,11 @@ def snapshot(ws: Workspace, as_of: DateLike, *, horizon_days: int = 90,
     definition = churn or ws.churn_definition()
     if check_data:
         _check_label_window(ws, day, horizon_days + label_lag(definition, label))
-    table = feature_table(ws, day, churn=definition)
     gone = _label_table(ws, day, horizon_days, definition, label).mutate(churned=ibis.literal(1))
-    table = table.left_join(gone, "customer_id").drop("customer_id_right")
-    table = table.mutate(churned=table.churned.fill_null(0), snapshot=ibis.literal(day))
-    frame = table.select("customer_id", "snapshot", *ENGINE_COLUMNS, "churned").to_pandas()
-    frame = add_p_alive(ws, day, frame)
-    frame = frame[["customer_id", "snapshot", *FEATURE_COLUMNS, "churned"]]
-    frame["snapshot"] = pd.to_datetime(frame["snapshot"])
-    return frame.sort_values("customer_id", ignore_index=True)
+    frame = point_in_time(ws, day, definition, extra=gone)
+    frame["churned"] = frame["churned"].fillna(0).astype("int64")
+    frame.insert(1, "snapshot", pd.Timestamp(day))
+    return frame[["customer_id", "snapshot", *FEATURE_COLUMNS, "churned"]]
 
 
 def _check_label_window(ws: Workspace, as_of: date, horizon_days: int) -> None:
