@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "churnguard.cli.workspace_cmds",
     "churnguard.cli.risk_cmds",
     "churnguard.cli.metrics_cmds",
+    "churnguard.cli.retention_cmds",
     "churnguard.cli.demo_cmd",
     "churnguard.cli.bench_cmd",
     "churnguard.cli.report_cmds",

@@ -78,10 +78,12 @@ def kpis(
     write_frame(shown, fmt, output=output)
 
 
-def print_kpi_table(frame: pd.DataFrame, *, rates: tuple[str, ...]) -> None:
+def print_kpi_table(frame: pd.DataFrame, *, rates: tuple[str, ...],
+                    labels: dict[str, str] | None = None) -> None:
     """KPIs as rows and periods as columns, in as many tables as the terminal width needs."""
     from churnguard.metrics import KPI_LABELS
 
+    labels = KPI_LABELS if labels is None else labels
     starts = pd.to_datetime(frame["period_start"])
     names = starts.dt.strftime("%Y-%m-%d") if len(frame) == 1 else starts.dt.strftime("%Y-%m")
     per_table = max(1, (console.width - 52) // 11)
@@ -92,7 +94,7 @@ def print_kpi_table(frame: pd.DataFrame, *, rates: tuple[str, ...]) -> None:
         for name in names.iloc[first:first + per_table]:
             table.add_column(name, justify="right")
         for column in frame.columns[2:]:
-            table.add_row(KPI_LABELS.get(column, column),
+            table.add_row(labels.get(column, column),
                           *[_cell(value, column in rates) for value in chunk[column]])
         console.print(table)
 
