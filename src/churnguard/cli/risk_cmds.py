@@ -1,4 +1,5 @@
-"""``churnguard score`` and ``churnguard backtest``: the at-risk list and how good it is."""
+"""``churnguard train``, ``score`` and ``backtest``: the risk model, the at-risk list, how good
+it is."""
 
 from __future__ import annotations
 
@@ -23,23 +24,31 @@ def score(
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[str, typer.Option("--as-of", help="Scoring date, YYYY-MM-DD.")] = "",
     top: Annotated[int, typer.Option(help="Show the N riskiest customers (0 = all).")] = 100,
-    horizon: HorizonOption = 90,
-    label: LabelOption = "churn",
+    horizon: Annotated[int | None, typer.Option(
+        help="Label window in days (default: the saved model's, else 90).")] = None,
+    label: Annotated[str | None, typer.Option(
+        help="churn, departure or no_purchase (default: the saved model's, else churn).")] = None,
     lang: Annotated[str, typer.Option(help="Language of reasons: en or zh.")] = "en",
     save: Annotated[bool, typer.Option(help="Replace the warehouse table risk_scores.")] = True,
+    refit: Annotated[bool, typer.Option(
+        help="Fit a model for this date even if the workspace has a saved one.")] = False,
     snapshots: Annotated[int, typer.Option(help="Monthly training snapshots.")] = 6,
     format_: FormatOption = "table",
     output: OutputOption = None,
 ) -> None:
-    """Score every active customer: churn probability, band, health, reasons, rules, CLV."""
+    """Score every active customer: churn probability, band, health, reasons, rules, CLV.
+
+    Uses the model saved by `churnguard train` when the workspace has one; otherwise (or with
+    --refit) fits a model on snapshots before the scoring date.
+    """
     from churnguard.risk.scoring import score as score_customers
 
     if not as_of:
         raise typer.BadParameter("give --as-of YYYY-MM-DD", param_hint="--as-of")
     day = parse_date(as_of, option="--as-of")
-    with Workspace.open(workspace) as ws, console.status("fitting and scoring…"):
+    with Workspace.open(workspace) as ws, console.status("scoring…"):
         scores = score_customers(ws, day, horizon_days=horizon, label=label, save=save,
-                                 snapshots=snapshots)
+                                 snapshots=snapshots, refit=refit)
     shown = scores.head(top) if top else scores
     reasons = "reasons_zh" if lang == "zh" else "reasons"
     columns = ["rank", "customer_id", "p_churn", "risk_band", "health_score", "clv",
@@ -48,8 +57,39 @@ def score(
     write_frame(frame, format_, output=output, percent=("p_churn",),
                 title=f"At-risk customers on {day} ({len(scores):,} active, "
                       f"{int((scores['risk_band'] == 'high').sum()):,} high risk)")
+    used = {"saved": "the saved model", "fitted": "a model fitted for this date"}
+    if format_ == "table":
+        console.print(f"scored with {used.get(scores.attrs.get('model'), 'the given model')}")
     if save:
         console.print(f"saved {len(scores):,} rows to the warehouse table risk_scores")
+
+
+def train(
+    workspace: WorkspaceOption = Path("."),
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="Training labels end by this date, YYYY-MM-DD.")] = "",
+    horizon: HorizonOption = 90,
+    label: LabelOption = "churn",
+    snapshots: Annotated[int, typer.Option(help="Monthly training snapshots.")] = 6,
+) -> None:
+    """Fit the churn-risk model once and save it to <workspace>/models/risk.joblib.
+
+    `churnguard score` then uses it instead of fitting a model on every run.
+    """
+    from churnguard.risk.store import model_path
+    from churnguard.risk.store import train as train_model
+
+    if not as_of:
+        raise typer.BadParameter("give --as-of YYYY-MM-DD", param_hint="--as-of")
+    day = parse_date(as_of, option="--as-of")
+    with Workspace.open(workspace) as ws, console.status("training…"):
+        model = train_model(ws, day, horizon_days=horizon, label=label, snapshots=snapshots)
+        path = model_path(ws)
+    info = model.metadata_
+    console.print(f"trained on {info['training_rows']:,} rows of {len(info['training_dates'])} "
+                  f"snapshots ({info['training_dates'][0]} … {info['training_dates'][-1]}), "
+                  f"labels up to {info['labels_end']}, horizon {info['horizon_days']} days, "
+                  f"label {info['label']}; wrote {path}", soft_wrap=True)
 
 
 def backtest(
@@ -88,6 +128,7 @@ def backtest(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``score`` and ``backtest`` to the ``churnguard`` app."""
+    """Add ``score``, ``train`` and ``backtest`` to the ``churnguard`` app."""
     app.command("score")(score)
+    app.command("train")(train)
     app.command("backtest")(backtest)

@@ -1,10 +1,12 @@
 """Score the active customers: who is at risk, why, what it would cost, who owns them.
 
-``score(ws, as_of)`` fits a :class:`~churnguard.risk.model.ChurnRiskModel` on past snapshots
-(unless one is given), scores every customer active at ``as_of`` and returns the at-risk list,
-riskiest first. With ``save=True`` the list is written to the warehouse table ``risk_scores``
-(atomically, keyed by ``customer_id, as_of``: a re-run of a date replaces its rows, earlier
-dates remain as history), where ``churnguard sync`` picks up each customer's latest row:
+``score(ws, as_of)`` scores every customer active at ``as_of`` with the workspace's saved
+:class:`~churnguard.risk.model.ChurnRiskModel` (``churnguard train``, see
+:mod:`churnguard.risk.store`), or one fitted on past snapshots, or the one given, and returns
+the at-risk list, riskiest first. With ``save=True`` the list is written to the warehouse
+table ``risk_scores`` (atomically, keyed by ``customer_id, as_of``: a re-run of a date replaces
+its rows, earlier dates remain as history), where ``churnguard sync`` picks up each
+customer's latest row:
 
 ==================  ==================================================================
 ``customer_id``     the customer
@@ -102,9 +104,10 @@ def _is_fitted(model: ChurnRiskModel) -> bool:
 
 
 def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel | None = None,
-          horizon_days: int = 90, churn: ChurnDefinition | None = None, label: str = "churn",
-          bands: tuple[float, float] = DEFAULT_BANDS, with_value: bool = True,
-          save: bool = True, top: int | None = None, snapshots: int = 6) -> pd.DataFrame:
+          horizon_days: int | None = None, churn: ChurnDefinition | None = None,
+          label: str | None = None, bands: tuple[float, float] = DEFAULT_BANDS,
+          with_value: bool = True, save: bool = True, top: int | None = None,
+          snapshots: int = 6, refit: bool = False) -> pd.DataFrame:
     """The at-risk list at ``as_of``: every active customer, riskiest first.
 
     Parameters
@@ -114,11 +117,13 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
     as_of
         Scoring date; only data before it is used.
     model
-        A fitted model, or an unfitted one whose settings to fit; by default one is fitted on
-        ``snapshots`` monthly snapshots whose labels end by ``as_of``
-        (:func:`~churnguard.risk.backtest.fit_history`).
+        A fitted model, or an unfitted one whose settings to fit. By default the workspace's
+        saved model (``models/risk.joblib``, see :func:`churnguard.risk.store.train`) when
+        there is one, else a model fitted on ``snapshots`` monthly snapshots whose labels end
+        by ``as_of`` (:func:`~churnguard.risk.backtest.fit_history`).
     horizon_days, churn, label
-        Label window and definition when fitting.
+        Label window, churn definition and label: those of the saved model (which must match
+        what is asked for), else 90 days, the workspace definition and ``"churn"``.
     bands
         Probability cut-offs of the ``medium`` and ``high`` bands.
     with_value
@@ -127,15 +132,31 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
         Replace the warehouse table ``risk_scores`` with the full list.
     top
         Return only the ``top`` riskiest (the saved table has everyone).
+    snapshots
+        Training snapshots when a model is fitted.
+    refit
+        Fit a model for this date even when the workspace has a saved one.
 
     Returns
     -------
     pandas.DataFrame
-        The columns listed in the module documentation.
+        The columns listed in the module documentation; ``attrs["model"]`` says which model
+        scored (``"saved"``, ``"given"`` or ``"fitted"``).
     """
+    from churnguard.risk.store import check_saved_model, model_path, saved_model
+
     day = to_date(as_of)
     definition = churn or ws.churn_definition()
+    source = "given" if model is not None and _is_fitted(model) else "fitted"
+    if model is None and not refit:
+        stored = saved_model(ws)
+        if stored is not None:
+            check_saved_model(stored, day, churn=definition, horizon_days=horizon_days,
+                              label=label, where=f"the saved model {model_path(ws)}")
+            model, source = stored, "saved"
     if model is None or not _is_fitted(model):
+        label = label or "churn"
+        horizon_days = horizon_days or 90
         lag = label_lag(definition, label)
         dates = snapshot_dates(day, horizon_days=horizon_days + lag, count=snapshots)
         model = fit_history(ws, dates, horizon_days=horizon_days, churn=definition,
@@ -144,13 +165,14 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
     result = score_frame(frame, model, rules=rules_from_settings(ws.settings.section("rules")),
                          bands=bands)
     result.insert(1, "as_of", pd.Timestamp(day))
-    result["horizon_days"] = getattr(model, "horizon_days_", horizon_days)
+    result["horizon_days"] = getattr(model, "horizon_days_", horizon_days or 90)
     result = _add_value(ws, day, result, with_value)
     owners = ws.table("customers").select("customer_id", "owner_id").to_pandas()
     result = result.merge(owners, on="customer_id", how="left")
     result = result.sort_values(["p_churn", "customer_id"], ascending=[False, True],
                                 ignore_index=True)
     result.insert(4, "rank", np.arange(1, len(result) + 1))
+    result.attrs["model"] = source
     if save:
         save_scores(ws, result)
     return result.head(top) if top else result
