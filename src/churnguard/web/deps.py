@@ -25,6 +25,9 @@ check roles or owners by hand. Use these in route signatures:
 ``target: ManagedUser``
     The user named by ``user_id`` when the caller manages them (admin: anyone; manager: their
     team; 403 otherwise).
+``lang: Language``
+    The caller's language, ``zh`` or ``en`` (query ``lang``, the ``lang`` cookie, then
+    ``Accept-Language``; English by default), for texts the API renders such as task titles.
 ``visible_customers(user)``
     ``select(Customer)`` narrowed to what the user may see (add filters, order, paging).
 
@@ -43,6 +46,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from churnguard.i18n import COOKIE_NAME, negotiate_language
 from churnguard.web.security import SESSION_COOKIE, CookieSigner
 from churnguard.workflow.db import writing
 from churnguard.workflow.errors import AuthenticationError, PermissionDeniedError
@@ -50,11 +54,11 @@ from churnguard.workflow.models import CareEvent, Complaint, Customer, RiskCase,
 from churnguard.workflow.services import auth, scope
 from churnguard.workflow.services.scope import visible_customers
 
-__all__ = ["Admin", "CurrentUser", "DbSession", "LoginRequired", "ManagedUser", "Manager",
-           "PageComplaint", "PageCustomer", "PageTask", "PageUser", "VisibleCareEvent",
+__all__ = ["Admin", "CurrentUser", "DbSession", "Language", "LoginRequired", "ManagedUser",
+           "Manager", "PageComplaint", "PageCustomer", "PageTask", "PageUser", "VisibleCareEvent",
            "VisibleCase", "VisibleComplaint", "VisibleCustomer", "VisibleSurvey", "VisibleTask",
            "current_user", "current_user_or_redirect", "get_db", "optional_user",
-           "require_role", "visible_customers"]
+           "request_language", "require_role", "visible_customers"]
 
 
 class LoginRequired(Exception):
@@ -201,3 +205,13 @@ VisibleComplaint = Annotated[Complaint, Depends(_visible_complaint)]
 PageCustomer = Annotated[Customer, Depends(_page_customer)]
 PageTask = Annotated[Task, Depends(_page_task)]
 PageComplaint = Annotated[Complaint, Depends(_page_complaint)]
+
+
+def request_language(request: Request) -> str:
+    """The caller's language: query ``lang``, the ``lang`` cookie, then ``Accept-Language``."""
+    return negotiate_language(request.headers.get("accept-language"),
+                              cookie=request.cookies.get(COOKIE_NAME),
+                              query=request.query_params.get("lang"))
+
+
+Language = Annotated[str, Depends(request_language)]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from churnguard.web.api.common import Page, Paging, paginate, paging
-from churnguard.web.deps import CurrentUser, DbSession, VisibleTask
+from churnguard.web.deps import CurrentUser, DbSession, Language, VisibleTask
 from churnguard.workflow.models import Task
 from churnguard.workflow.services import scope
 from churnguard.workflow.services import tasks as service
@@ -19,11 +19,19 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 
 class TaskPublic(BaseModel):
+    """A task. ``title`` is in the caller's language (``?lang=zh|en``, the ``lang`` cookie or
+    ``Accept-Language``; English by default). Titles the system wrote also come as the message
+    they were made from (``title_key``, ``title_params``: render them with the catalogues of
+    ``churnguard.i18n``); a title a person typed has no key and reads the same in every
+    language."""
+
     id: int
     customer_id: str
     owner_id: int | None
     kind: str
     title: str
+    title_key: str | None = None
+    title_params: dict[str, Any] | None = None
     due_date: date | None
     status: str
     outcome: str | None
@@ -51,14 +59,14 @@ class TaskUpdate(BaseModel):
     outcome: str | None = None
 
 
-def _public(task: Task) -> TaskPublic:
-    return TaskPublic(**service.task_public(task))
+def _public(task: Task, lang: str) -> TaskPublic:
+    return TaskPublic(**service.task_public(task, lang))
 
 
 @router.get("")
 def list_tasks(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depends(paging)],
                status: str | None = "open", customer_id: str | None = None,
-               mine: bool = False) -> Page[TaskPublic]:
+               mine: bool = False, *, lang: Language) -> Page[TaskPublic]:
     """Tasks the caller may see (``status=open`` by default; ``status=all`` for every one),
     earliest due first; ``mine=true`` only the caller's own."""
 
@@ -71,27 +79,29 @@ def list_tasks(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depen
         query = query.where(Task.owner_id == user.id)
     query = query.order_by(Task.due_date.asc().nulls_last(), Task.id)
     rows, total = paginate(db, query, paging)
-    return Page[TaskPublic](items=[_public(t) for t in rows], total=total, page=paging.page,
+    return Page[TaskPublic](items=[_public(t, lang) for t in rows], total=total, page=paging.page,
                             page_size=paging.page_size)
 
 
 @router.post("", status_code=201)
-def create_task(body: TaskCreate, user: CurrentUser, db: DbSession) -> TaskPublic:
+def create_task(body: TaskCreate, user: CurrentUser, db: DbSession, lang: Language
+                ) -> TaskPublic:
     """Create a task on a customer the caller may see (owned by the customer's owner)."""
     customer = scope.get_customer(db, user, body.customer_id)
     task = service.create_task(db, customer, title=body.title, kind=body.kind,
                                due_date=body.due_date)
-    return _public(task)
+    return _public(task, lang)
 
 
 @router.get("/{task_id}")
-def get_task(task: VisibleTask) -> TaskPublic:
+def get_task(task: VisibleTask, lang: Language) -> TaskPublic:
     """One task."""
-    return _public(task)
+    return _public(task, lang)
 
 
 @router.patch("/{task_id}")
-def update_task(task: VisibleTask, body: TaskUpdate, db: DbSession) -> TaskPublic:
+def update_task(task: VisibleTask, body: TaskUpdate, db: DbSession, lang: Language
+                ) -> TaskPublic:
     """Change a task; 409 ``conflict`` when ``version`` is stale."""
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    return _public(service.update_task(db, task, version=body.version, **changes))
+    return _public(service.update_task(db, task, version=body.version, **changes), lang)

@@ -21,6 +21,7 @@ from churnguard.i18n import (
     negotiate_language,
     translator,
 )
+from churnguard.workflow.services.tasks import task_title
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -125,7 +126,7 @@ def render(request: Request, template: str, user: User | None = None, *,
         "nav": [(href, key) for href, key, roles in NAV if user and user.role in roles],
         "path": request.url.path, "csrf": token, "pct": lambda v: format_number(v, percent=True),
         "num": format_number, "money": money, "day": day, "to_json": to_json,
-        "today": date.today(),
+        "today": date.today(), "task_title": lambda task: task_title(task, lang),
     }
     base.update(context)
     return TEMPLATES.TemplateResponse(request, template, base, status_code=status_code)

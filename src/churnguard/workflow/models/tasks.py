@@ -20,6 +20,12 @@ class Task(Base):
 
     ``source_key`` identifies what generated the task (a playbook rule and the score date, a
     hand-over…) so that generating again never duplicates it.
+
+    A task the system writes carries its title as a message: ``title_key`` (a key of the
+    ``churnguard.i18n`` catalogues) and ``title_params``, rendered in the reader's language
+    (:func:`churnguard.workflow.services.tasks.task_title`). ``title`` is always filled: the
+    English text for those, the text as typed for a task a person wrote (no key), and what a
+    reader without a language sees.
     """
 
     __tablename__ = "tasks"
@@ -29,6 +35,8 @@ class Task(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40), default="call")
     title: Mapped[str] = mapped_column(String(300))
+    title_key: Mapped[str | None] = mapped_column(String(80))
+    title_params: Mapped[dict | None] = mapped_column(JSON)
     due_date: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     outcome: Mapped[str | None] = mapped_column(String(300))

@@ -102,7 +102,8 @@ def resolve(session: Session, complaint: Complaint, *, version: int | None, reso
         customer = session.get(Customer, complaint.customer_id)
         if customer is not None:
             create_task(session, customer, kind="complaint_follow_up",
-                        title=f"Follow up complaint #{complaint.id}: is the customer satisfied?",
+                        title_key="tasktitle.complaint_follow_up",
+                        title_params={"id": complaint.id},
                         due_date=(now + timedelta(days=7)).date(),
                         owner_id=complaint.owner_id,
                         source_key=f"complaint-follow-up:{complaint.id}")
@@ -127,8 +128,10 @@ def escalate_overdue(session: Session, *, now: datetime | None = None) -> list[C
         customer = session.get(Customer, complaint.customer_id)
         if customer is not None:
             create_task(session, customer, kind="complaint_follow_up", owner_id=target,
-                        title=f"Overdue complaint #{complaint.id} ({complaint.severity}): "
-                              f"respond now", due_date=now.date(),
+                        title_key="tasktitle.escalation",
+                        title_params={"id": complaint.id,
+                                      "severity_key": f"severity.{complaint.severity}"},
+                        due_date=now.date(),
                         source_key=f"complaint-escalation:{complaint.id}")
     session.flush()
     return list(overdue)

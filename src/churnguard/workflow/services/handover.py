@@ -62,8 +62,8 @@ def reassign(session: Session, customer_ids: Sequence[str], to_user: User, *,
                                            Task.status == "open").values(
             owner_id=to_user.id, version=Task.version + 1))
         intro = create_task(session, customer, kind="introduction", owner_id=to_user.id,
-                            title=f"Introduce yourself to {customer.name or customer.id} "
-                                  f"(new account owner)",
+                            title_key="tasktitle.introduction",
+                            title_params={"name": customer.name or customer.id},
                             due_date=(now + timedelta(days=3)).date(),
                             source_key=f"handover:{customer.id}:{to_user.id}:{now:%Y%m%d%H%M%S}")
         record = HandOver(customer_id=customer.id, from_user_id=previous.id if previous else None,

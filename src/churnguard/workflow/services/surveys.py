@@ -102,7 +102,8 @@ def complete_improvement(session: Session, improvement: Improvement, *,
         customer = session.get(Customer, link.customer_id)
         if customer is not None:
             create_task(session, customer, kind="call", due_date=now.date(),
-                        title=f"Tell the customer we fixed: {improvement.description[:120]}",
+                        title_key="tasktitle.improvement",
+                        title_params={"description": improvement.description[:120]},
                         source_key=f"improvement:{improvement.id}:{customer.id}")
     session.flush()
     return len(links)
