@@ -170,15 +170,23 @@ def _recode(values: pd.Series, levels: list[str]) -> pd.Categorical:
 class LinearDesign:
     """Expand an encoded frame into a design matrix for logistic regression.
 
-    Attributes set in ``fit``: ``owner_`` (input column index of each design column) and
-    ``means_`` (design column means on the fitting data, the baseline of contributions).
+    ``fit(frame, interactions=[(a, b), …])`` adds, for each pair of columns, the products of
+    their small bases (a number: its centred rank and the square of it; a category: its most
+    common levels), standardised, so the linear part can learn that two columns act together
+    (age matters more for inactive members, say). A pair's terms are credited half to each
+    of its columns in :meth:`column_terms`.
+
+    Attributes set in ``fit``: ``owner_`` (input column index of each design column; a pair
+    column counts for its first column) and ``means_`` (design column means on the fitting
+    data, the baseline of contributions).
     """
 
     def __init__(self, *, n_knots: int = 5, low_cardinality: int = 10) -> None:
         self.n_knots = n_knots
         self.low_cardinality = low_cardinality
 
-    def fit(self, frame: pd.DataFrame) -> LinearDesign:
+    def fit(self, frame: pd.DataFrame, *,
+            interactions: list[tuple[str, str]] | tuple = ()) -> LinearDesign:
         self.steps_: list[tuple[str, str, object]] = []
         for name in frame.columns:
             values = frame[name]
@@ -202,6 +210,12 @@ class LinearDesign:
                                            extrapolation="constant")
                 spline.fit(ranks.transform(column))
                 self.steps_.append((name, "spline", (median, ranks, spline)))
+        bases: dict[str, tuple] = {}
+        for first, second in interactions:
+            for name in (first, second):
+                if name not in bases:
+                    bases[name] = (name, *_fit_basis(frame[name]))
+            self.steps_.append((first, "pair", _fit_pair(frame, bases[first], bases[second])))
         self.names_ = list(frame.columns)
         design, owner = self._build(frame)
         self.owner_ = owner
@@ -211,8 +225,10 @@ class LinearDesign:
     def _build(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         blocks, owner = [], []
         index = {name: i for i, name in enumerate(self.names_)}
+        cache: dict[str, np.ndarray] = {}
         for name, kind, state in self.steps_:
-            block = _expand(frame[name], kind, state)
+            block = (_pair_block(frame, state, cache) if kind == "pair"  # type: ignore[arg-type]
+                     else _expand(frame[name], kind, state))
             blocks.append(block)
             owner.extend([index[name]] * block.shape[1])
         return np.hstack(blocks) if blocks else np.zeros((len(frame), 0)), np.asarray(owner)
@@ -229,17 +245,26 @@ class LinearDesign:
         """
         out = np.zeros((len(self.names_), len(frame)))  # one contiguous row per column
         index = {name: i for i, name in enumerate(self.names_)}
+        cache: dict[str, np.ndarray] = {}
         start = 0
         for name, kind, state in self.steps_:
             width = _width(kind, state)
             weights = np.asarray(coef[start:start + width], dtype="float64")
             shift = float(self.means_[start:start + width] @ weights)
-            out[index[name]] += _column_term(frame[name], kind, state, weights) - shift
             start += width
+            if kind == "pair":  # half to each of the two columns
+                term = (_pair_block(frame, state, cache) @ weights  # type: ignore[arg-type]
+                        - shift) / 2
+                out[index[state["columns"][0]]] += term  # type: ignore[index]
+                out[index[state["columns"][1]]] += term  # type: ignore[index]
+                continue
+            out[index[name]] += _column_term(frame[name], kind, state, weights) - shift
         return out.T
 
 
 def _width(kind: str, state: object) -> int:
+    if kind == "pair":
+        return len(state["mean"])  # type: ignore[index]
     if kind in ("onehot", "levels"):
         return len(state)  # type: ignore[arg-type]
     if kind == "linear":
@@ -283,3 +308,62 @@ def _expand(values: pd.Series, kind: str, state: object) -> np.ndarray:
     median, ranks, spline = state
     filled = np.where(np.isfinite(numbers), numbers, median).reshape(-1, 1)
     return spline.transform(ranks.transform(filled))
+
+
+PAIR_LEVELS = 5  # most common levels of a category used in its interactions
+# Pair columns are scaled to a quarter of a standard deviation, so the logistic regression's
+# L2 penalty holds their coefficients 16 times tighter than main effects: interactions help
+# where they are strong (bank churn, CV AUC 0.869 → 0.8715) without costing where they are not
+# (IBM Telco stays at 0.850).
+PAIR_SHRINK = 4.0
+
+
+def _fit_basis(values: pd.Series) -> tuple[str, object]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        common = values.value_counts(sort=True).index[:PAIR_LEVELS + 1]
+        return "levels", [str(level) for level in common[1:]]  # the commonest is the baseline
+    numbers = values.to_numpy(dtype="float64")
+    finite = numbers[np.isfinite(numbers)]
+    grid = np.quantile(finite, np.linspace(0, 1, 201)) if finite.size else np.zeros(1)
+    return "rank", (float(np.median(finite)) if finite.size else 0.0, grid)
+
+
+def _basis(values: pd.Series, kind: str, state: object) -> np.ndarray:
+    if kind == "levels":
+        text = values.astype("object").to_numpy()
+        return np.column_stack([(text == level) for level in state]  # type: ignore[union-attr]
+                               ).astype("float64") if state else np.zeros((len(values), 0))
+    median, grid = state  # type: ignore[misc]
+    numbers = values.to_numpy(dtype="float64")
+    codes, distinct = pd.factorize(np.where(np.isfinite(numbers), numbers, median))
+    rank = np.searchsorted(grid, distinct, "left") + np.searchsorted(grid, distinct, "right")
+    centred = (rank / (2.0 * len(grid)) - 0.5)[codes]  # a rank per distinct value
+    return np.column_stack([centred, centred ** 2 - 1 / 12])
+
+
+def _pair_products(frame: pd.DataFrame, bases: tuple,
+                   cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    cache = {} if cache is None else cache
+    blocks = []
+    for name, kind, state in bases:
+        if name not in cache:
+            cache[name] = _basis(frame[name], kind, state)
+        blocks.append(cache[name])
+    left, right = blocks
+    if not left.shape[1] or not right.shape[1]:
+        return np.zeros((len(frame), 0))
+    return (left[:, :, None] * right[:, None, :]).reshape(len(frame), -1)
+
+
+def _fit_pair(frame: pd.DataFrame, first: tuple, second: tuple) -> dict:
+    products = _pair_products(frame, (first, second))
+    scale = products.std(axis=0)
+    return {"columns": (first[0], second[0]), "bases": (first, second),
+            "mean": products.mean(axis=0),
+            "scale": np.where(scale > 0, scale, 1.0) * PAIR_SHRINK}
+
+
+def _pair_block(frame: pd.DataFrame, state: dict,
+                cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Standardised products of the two columns' bases."""
+    return (_pair_products(frame, state["bases"], cache) - state["mean"]) / state["scale"]

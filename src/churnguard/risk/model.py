@@ -22,6 +22,7 @@ plus the logistic terms, weighted as in the blend.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -63,6 +64,10 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
     linear_blend
         ``"auto"`` (choose the weight of LightGBM in ``0, 0.1, …, 1`` on the validation slice),
         a number in ``[0, 1]`` (the weight of LightGBM), or ``1`` for LightGBM alone.
+    interactions
+        The logistic partner also gets the pairwise interactions of the ``interactions``
+        columns LightGBM gained most from (``0`` for none); see
+        :class:`~churnguard.risk.encoding.LinearDesign`.
     calibration
         ``"sigmoid"``, ``"isotonic"``, ``"none"`` or ``"auto"`` (isotonic when the validation
         slice has at least 5,000 rows, else sigmoid).
@@ -91,8 +96,9 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
                  colsample_bytree: float = 0.7, reg_lambda: float = 5.0, max_bin: int = 63,
                  n_estimators: int = 5000, early_stopping_rounds: int = 100,
                  validation_fraction: float = 0.2, linear_blend: float | str = "auto",
-                 calibration: str = "auto", refit: bool = True, time_column: str | None = None,
-                 random_state: int = 0, n_jobs: int | None = None) -> None:
+                 interactions: int = 6, calibration: str = "auto", refit: bool = True,
+                 time_column: str | None = None, random_state: int = 0,
+                 n_jobs: int | None = None) -> None:
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
@@ -104,6 +110,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_fraction = validation_fraction
         self.linear_blend = linear_blend
+        self.interactions = interactions
         self.calibration = calibration
         self.refit = refit
         self.time_column = time_column
@@ -231,7 +238,8 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
         fitted = {"booster": booster, "trees": trees, "linear": None, "design": None,
                   "weight": 1.0, "valid_score": np.zeros(0)}
         if self.linear_blend != 1 and self.linear_blend != 1.0:
-            fitted["design"] = LinearDesign().fit(part)
+            pairs = _top_pairs(booster, list(part.columns), self.interactions)
+            fitted["design"] = LinearDesign().fit(part, interactions=pairs)
             fitted["linear"] = _fit_linear(fitted["design"].transform(part), target[train], w)
         if has_valid and trees is not None:
             fitted.update(self._blend_on(fitted, encoded.iloc[valid], target[valid], trees))
@@ -337,6 +345,13 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
         gain = self.booster_.feature_importance(importance_type="gain")
         frame = pd.DataFrame({"feature": self.features_, "gain": gain})
         return frame.sort_values("gain", ascending=False, ignore_index=True)
+
+
+def _top_pairs(booster: lgb.Booster, names: list[str], count: int) -> list[tuple[str, str]]:
+    """Every pair among the ``count`` columns LightGBM gained most from (ties by position)."""
+    gain = booster.feature_importance(importance_type="gain")
+    ranked = [names[i] for i in np.argsort(-gain, kind="stable") if gain[i] > 0][:count]
+    return list(itertools.combinations(ranked, 2))
 
 
 def _fit_linear(design: np.ndarray, target: np.ndarray,
