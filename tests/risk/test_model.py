@@ -73,6 +73,22 @@ def test_contributions_add_up_to_the_score():
                                rtol=1e-6, atol=1e-6)
 
 
+def test_the_linear_partner_learns_interactions_credited_half_to_each_column():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000),
+                      "c": rng.normal(size=3000)})
+    y = (X["a"] * X["b"] + 0.3 * rng.normal(size=3000) > 0).astype(int).to_numpy()
+    test, train = slice(0, 1000), slice(1000, None)
+    linear = {k: ChurnRiskModel(linear_blend=0, interactions=k, n_estimators=200)
+              .fit(X[train], y[train]) for k in (0, 3)}
+    auc = {k: roc_auc_score(y[test], m.decision_function(X[test])) for k, m in linear.items()}
+    assert auc[0] < 0.6 < 0.85 < auc[3]  # a pure interaction: main effects cannot see it
+    parts = linear[3].contributions(X.head(30))
+    np.testing.assert_allclose(parts.sum(axis=1), linear[3].decision_function(X.head(30)),
+                               rtol=1e-9, atol=1e-9)
+    assert parts["a"].abs().mean() > 5 * parts["c"].abs().mean()  # c plays no part
+
+
 def test_explain_gives_top_three_sentences_in_two_languages():
     X, y = _data()
     model = ChurnRiskModel().fit(X, y)
