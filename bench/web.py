@@ -11,6 +11,8 @@ on request, as without the cache) against the cached p95.
 Usage::
 
     .venv/bin/python bench/web.py --customers 100000 --users 20 --seconds 60
+    .venv/bin/python bench/web.py --no-model --think 1 --indexes off   # before migration 0003
+    .venv/bin/python bench/web.py --no-model --think 1 --worklist-cache off
 """
 
 from __future__ import annotations
@@ -36,8 +38,40 @@ import sys, uvicorn
 from churnguard import Workspace
 from churnguard.web.app import create_app
 app = create_app(Workspace.open(sys.argv[1]))
+sys.path.insert(0, sys.argv[5])
+from web import set_worklist_indexes
+set_worklist_indexes(app.state.engine, on=sys.argv[3] == "on")
+if sys.argv[4] == "off":  # the worklist's app-store part computed on every request
+    import churnguard.web.pages.worklist as worklist
+    worklist.store_version = lambda request: None
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
+#: The indexes of migration 0003 (``--indexes off`` measures the schema before it).
+WORKLIST_INDEXES = ("ix_customers_owner_worklist", "ix_customers_worklist",
+                    "ix_customers_owner_status", "ix_tasks_owner_status_due",
+                    "ix_risk_cases_owner_value")
+
+
+def set_worklist_indexes(engine, *, on: bool) -> None:  # noqa: ANN001
+    """Create (``on``) or drop the worklist indexes of migration 0003 and the planner
+    statistics on a SQLite app store, so one database serves both sides of the comparison."""
+    from sqlalchemy import inspect, text
+
+    from churnguard.workflow.models import Base
+
+    if engine.dialect.name != "sqlite":
+        return
+    declared = {i.name: i for t in Base.metadata.sorted_tables for i in t.indexes}
+    with engine.begin() as conn:
+        present = {i["name"] for t in ("customers", "tasks", "risk_cases")
+                   for i in inspect(conn).get_indexes(t)}
+        for name in WORKLIST_INDEXES:
+            if on and name not in present:
+                declared[name].create(conn)
+            elif not on and name in present:
+                conn.execute(text(f"DROP INDEX {name}"))
+        conn.execute(text("ANALYZE") if on else text("DELETE FROM sqlite_stat1"))
+    engine.dispose()  # new connections read the statistics as they are now
 
 
 def build(folder: Path, customers: int, *, model: bool) -> None:
@@ -84,9 +118,11 @@ def _random_scores(ws, as_of: date) -> None:  # noqa: ANN001
 class Server:
     """The app in a child process."""
 
-    def __init__(self, folder: Path, port: int) -> None:
+    def __init__(self, folder: Path, port: int, *, indexes: str = "on",
+                 worklist_cache: str = "on") -> None:
         self.port = port
-        self.process = subprocess.Popen([sys.executable, "-c", SERVER, str(folder), str(port)])
+        self.process = subprocess.Popen([sys.executable, "-c", SERVER, str(folder), str(port),
+                                         indexes, worklist_cache, str(HERE)])
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -149,12 +185,19 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-model", action="store_true",
                         help="Random risk scores instead of fitting the model (faster setup).")
+    parser.add_argument("--indexes", choices=("on", "off"), default="on",
+                        help="off: drop the worklist indexes (migration 0003) and the SQLite "
+                             "planner statistics first, to measure the schema before them.")
+    parser.add_argument("--worklist-cache", choices=("on", "off"), default="on",
+                        help="off: query the app store on every worklist request (as on "
+                             "PostgreSQL, or after every write on SQLite).")
     args = parser.parse_args()
     folder = args.folder / f"c{args.customers}"
     if args.rebuild and folder.exists():
         shutil.rmtree(folder)
     build(folder, args.customers, model=not args.no_model)
-    server = Server(folder, args.port)
+    server = Server(folder, args.port, indexes=args.indexes,
+                    worklist_cache=args.worklist_cache)
     base = f"http://127.0.0.1:{args.port}"
     try:
         manager = session(base, "manager")
@@ -181,7 +224,8 @@ def main() -> None:
     print(f"\ndata: {args.customers:,} customers (synth, 3 years); machine: "
           f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
     print(f"load: {args.users} concurrent users (think time {args.think:g} s) for "
-          f"{args.seconds:.0f} s, one server process; "
+          f"{args.seconds:.0f} s, one server process, worklist indexes {args.indexes}, "
+          f"worklist cache {args.worklist_cache}; "
           f"{total:,} requests ({total / args.seconds:.1f}/s), {len(errors)} errors")
     for page, values in sorted(out.items()):
         print(f"{page:10s} n={len(values):5d}  p50 {percentile(values, .5) * 1000:6.0f} ms  "

@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from churnguard.workflow import audit
@@ -69,6 +69,14 @@ def writing(session: Session) -> Session:
     elsewhere); call before the first statement of a request that changes data."""
     session.connection(execution_options={"write": True})
     return session
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let SQLite's query planner see how the data is spread (``ANALYZE``, ~0.2 s at 100,000
+    customers) so it picks the worklist indexes; PostgreSQL's autovacuum does this itself.
+    Sync calls it after it has written."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("ANALYZE"))
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import MetaData
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.schema import CreateIndex
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,3 +37,12 @@ def utcnow() -> datetime:
     True
     """
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@compiles(CreateIndex, "sqlite")
+def _sqlite_create_index(element: CreateIndex, compiler: Any, **kw: Any) -> str:
+    """SQLite has no ``NULLS LAST`` in CREATE INDEX; its ``DESC`` already sorts NULLs last
+    (and ``ASC`` first), so an index declared ``DESC NULLS LAST`` for PostgreSQL is the same
+    index on SQLite without the clause."""
+    text = compiler.visit_create_index(element, **kw)
+    return text.replace(" DESC NULLS LAST", " DESC").replace(" ASC NULLS FIRST", " ASC")

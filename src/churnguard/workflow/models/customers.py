@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -50,6 +51,16 @@ class Customer(Base):
     handover_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="active")
     synced_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # the worklist: a book in profit-at-risk order (a rep's, and everyone's for managers and
+    # admins, who walk it and keep their team's), and its size by status (migration 0003)
+    __table_args__ = (
+        Index("ix_customers_owner_worklist", "owner_id", profit_at_risk.desc().nulls_last(),
+              p_churn.desc().nulls_last(), "id"),
+        Index("ix_customers_worklist", profit_at_risk.desc().nulls_last(),
+              p_churn.desc().nulls_last(), "id"),
+        Index("ix_customers_owner_status", "owner_id", "status"),
+    )
 
 
 class PointsEntry(Base):

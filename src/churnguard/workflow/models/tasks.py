@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from churnguard.workflow.models.base import Base, utcnow
@@ -48,6 +59,8 @@ class Task(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # today's tasks of one owner: open ones by due date (migration 0003)
+    __table_args__ = (Index("ix_tasks_owner_status_due", "owner_id", "status", "due_date"),)
 
 
 class RiskCase(Base):
@@ -64,6 +77,10 @@ class RiskCase(Base):
     value_at_risk: Mapped[float | None] = mapped_column(Float)
     opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # an owner's cases, most value at risk first (migration 0003)
+    __table_args__ = (Index("ix_risk_cases_owner_value", "owner_id",
+                            value_at_risk.desc().nulls_last(), "id"),)
 
 
 class CaseStage(Base):

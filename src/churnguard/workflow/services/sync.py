@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from churnguard.workflow.db import refresh_statistics
 from churnguard.workflow.models import Complaint, Customer, User
 from churnguard.workflow.services import (
     archive,
@@ -87,6 +88,7 @@ def sync(ws: Any, session: Session, *, as_of: date | None = None, push: bool = T
     counts["care_events_created"] = care.generate_care_events(
         session, start=as_of, days_ahead=policy.care_days_ahead)
     session.flush()
+    refresh_statistics(session)
     if push:
         result.pushed = pushback.push_back(ws, session)
     return result
