@@ -66,4 +66,11 @@ PAGE_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/handover"): Case(
         PAGE_OWNERS_MANAGER, form={"from_user": "@user_ann", "to_user": "@user_bo"}),
     ("POST", "/admin/import"): Case(PAGE_MANAGERS, form={"table": "customers"}),
+    # the world is an app database without a workspace: no churnguard.toml to write (422)
+    ("POST", "/admin/rules/{name}"): Case({**PAGE_ADMIN, "admin": 422},
+                                          path={"name": "=order_drop"},
+                                          form={"threshold": "0.6"}),
+    ("POST", "/admin/playbooks/{name}"): Case({**PAGE_ADMIN, "admin": 422},
+                                              path={"name": "=high_risk"},
+                                              form={"due_days": "3"}),
 }

@@ -80,6 +80,8 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     app.state.cache = {}
     _add_error_handlers(app)
     _add_csrf_cookie(app)
+    if ws is not None:
+        _add_settings_reload(app, ws)
     from churnguard.web.api import router as api_router
 
     app.include_router(api_router)
@@ -245,3 +247,16 @@ def _add_csrf_cookie(app: FastAPI) -> None:
             response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="lax",
                                 secure=app.state.settings.secure_cookies)
         return response
+
+
+def _add_settings_reload(app: FastAPI, ws: Workspace) -> None:
+    """Re-read ``churnguard.toml`` when it changed (an admin's edit in another server process,
+    or by hand), so every process uses the settings on disk without a restart."""
+    from churnguard.config_edit import reload_if_changed
+
+    reload_if_changed(ws)  # remember the file as it is now
+
+    @app.middleware("http")
+    async def settings_reload(request: Request, call_next: Any) -> Response:
+        reload_if_changed(ws)
+        return await call_next(request)

@@ -12,14 +12,23 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from churnguard.errors import ChurnguardError
+from churnguard.errors import ChurnguardError, ConfigError
 from churnguard.i18n import translate
 from churnguard.io.schema import TABLES
-from churnguard.report.review import optional_function
 from churnguard.web.deps import DbSession
+from churnguard.web.pages.admin_settings import (
+    PLAYBOOK_FIELDS,
+    PlaybookForm,
+    current_version,
+    playbook_rows,
+    rule_rows,
+    save_playbook,
+    save_rule,
+)
 from churnguard.web.pages.common import language, page_role, redirect, render, warehouse
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
 from churnguard.workflow.models import ROLES, Customer, User
+from churnguard.workflow.models.tasks import TASK_KINDS
 from churnguard.workflow.services import auth, scope
 from churnguard.workflow.services import handover as handover_service
 
@@ -39,37 +48,12 @@ def _page(request: Request, user: User, db: Any, **extra: Any) -> Response:
                   tables=[t for t in TABLES if t != "ground_truth"],
                   manageable=sorted((u for u in users if scope.can_manage(user, u)),
                                     key=lambda u: (-owned.get(u.id, 0), u.username)),
-                  rules=effective_rules(settings.section("rules") if settings else {}),
-                  playbooks=effective_playbooks(settings.section("playbooks") if settings
-                                                else {}),
+                  rules=rule_rows(settings.section("rules") if settings else {}),
+                  playbooks=playbook_rows(settings.section("playbooks") if settings else {}),
                   settings_path=str(Path(ws.folder) / "churnguard.toml") if ws else "",
-                  **extra)
-
-
-def effective_rules(section: dict[str, Any]) -> list[dict[str, Any]]:
-    """The warning rules in force (defaults with the toml's ``[rules]`` applied)."""
-    build = optional_function("churnguard.risk.rules", "rules_from_settings")
-    if build is None:
-        return []
-    try:
-        rules = build(section)
-    except ChurnguardError as exc:
-        return [{"name": "error", "feature": str(exc), "threshold": None, "severity": None,
-                 "enabled": False, "zh": "", "en": ""}]
-    return [{"name": r.name, "feature": r.feature, "threshold": r.threshold,
-             "severity": r.severity, "enabled": r.enabled, "zh": r.zh, "en": r.en}
-            for r in rules]
-
-
-def effective_playbooks(section: dict[str, Any]) -> dict[str, Any]:
-    """The playbooks in force: the toml's ``[playbooks]``, else the built-in ones."""
-    if section:
-        return section
-    try:
-        from churnguard.workflow.services.playbooks import DEFAULT_PLAYBOOKS
-    except ImportError:
-        return {}
-    return DEFAULT_PLAYBOOKS
+                  settings_version=current_version(Path(ws.folder) if ws else None),
+                  can_edit_settings=ws is not None and user.role == "admin",
+                  playbook_fields=PLAYBOOK_FIELDS, task_kinds=TASK_KINDS, **extra)
 
 
 @router.get("/admin")
@@ -160,3 +144,44 @@ def import_data(request: Request, user: Manager, db: DbSession,
     text = translate("admin.import_ok", lang, table=table, rows=result.rows_read,
                      inserted=result.inserted, updated=result.updated)
     return _page(request, user, db, flash=text, import_table=table)
+
+
+@router.post("/admin/rules/{name}")
+def edit_rule(request: Request, name: str, user: Admin, db: DbSession,
+              threshold: Annotated[str, Form()] = "", enabled: Annotated[bool, Form()] = False,
+              settings_version: Annotated[str, Form()] = "") -> Response:
+    """Change a warning rule's threshold and on/off in ``churnguard.toml`` (admins only)."""
+    return _save_settings(request, user, db, "rules", name, lambda folder: save_rule(
+        db, folder, name, threshold=threshold, enabled=enabled,
+        version=settings_version or None))
+
+
+@router.post("/admin/playbooks/{name}")
+def edit_playbook(request: Request, name: str, user: Admin, db: DbSession,
+                  form: Annotated[PlaybookForm, Form()]) -> Response:
+    """Change a playbook's conditions, task and titles in ``churnguard.toml`` (admins only)."""
+    return _save_settings(request, user, db, "playbooks", name,
+                          lambda folder: save_playbook(db, folder, name, form))
+
+
+def _save_settings(request: Request, user: User, db: Any, section: str, name: str,
+                   save: Any) -> Response:
+    """Run ``save`` on the workspace folder; the page again with what happened. A refused
+    change writes nothing and answers 422 (409 when the file changed meanwhile)."""
+    lang = language(request)
+    ws = request.app.state.workspace if hasattr(request.app.state, "workspace") else None
+    try:
+        if ws is None:
+            raise ConfigError("this app runs without a workspace, so it has no "
+                              "churnguard.toml to change; start it with `churnguard serve "
+                              "--workspace FOLDER`.")
+        change = save(Path(ws.folder))
+    except ChurnguardError as exc:
+        db.rollback()
+        status = 409 if exc.code == "conflict" else 422
+        return _page(request, user, db, flash=translate("admin.settings_refused", lang)
+                     + "\n" + str(exc), flash_kind="error", status_code=status,
+                     anchor=f"{section}-{name}")
+    ws.settings = change.settings  # in force at once in this process; others reload on
+    return _page(request, user, db, anchor=f"{section}-{name}",  # their next request
+                 flash=translate("admin.settings_saved", lang, entry=f"[{section}.{name}]"))
