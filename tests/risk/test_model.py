@@ -156,3 +156,16 @@ def test_path_contributions_add_up_and_agree_with_treeshap():
     assert same_top > 0.8
     with pytest.raises(ConfigError, match="not one of auto, shap, path"):
         model.contributions(X, method="lime")
+
+
+def test_path_contributions_in_row_blocks_on_threads_match_one_block(monkeypatch):
+    from churnguard.risk import contrib
+
+    X, y = _data(1500, seed=5)
+    model = ChurnRiskModel(linear_blend=1).fit(X, y)
+    encoded = model._encode(X)
+    whole = contrib.tree_contributions(model.booster_, encoded, method="path", threads=1)
+    monkeypatch.setattr(contrib, "CHUNK_ROWS", 128)  # 12 blocks
+    blocks = contrib.tree_contributions(model.booster_, encoded, method="path", threads=2)
+    np.testing.assert_array_equal(blocks, whole)
+    np.testing.assert_allclose(blocks.sum(axis=1), model.decision_function(X), atol=1e-9)
