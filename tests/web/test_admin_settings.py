@@ -159,6 +159,14 @@ def test_a_bad_playbook_value_is_refused_and_nothing_is_written(admin_shop, fiel
     assert toml_of(ws) == before and settings_audit(app) == []
 
 
+def test_only_playbooks_in_force_can_be_edited(admin_shop):
+    ws, _, client = admin_shop
+    before = toml_of(ws)
+    page = post(client, "/admin/playbooks/made_up", {"due_days": "3"})
+    assert page.status_code == 422 and "there is no playbook" in page.text
+    assert toml_of(ws) == before
+
+
 def test_a_change_made_by_another_process_is_read_on_the_next_request(admin_shop):
     ws, _, client = admin_shop
     path = ws.folder / "churnguard.toml"

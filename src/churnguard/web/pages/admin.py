@@ -160,8 +160,10 @@ def edit_rule(request: Request, name: str, user: Admin, db: DbSession,
 def edit_playbook(request: Request, name: str, user: Admin, db: DbSession,
                   form: Annotated[PlaybookForm, Form()]) -> Response:
     """Change a playbook's conditions, task and titles in ``churnguard.toml`` (admins only)."""
-    return _save_settings(request, user, db, "playbooks", name,
-                          lambda folder: save_playbook(db, folder, name, form))
+    ws = request.app.state.workspace if hasattr(request.app.state, "workspace") else None
+    in_force = playbook_rows(ws.settings.section("playbooks") if ws is not None else {})
+    return _save_settings(request, user, db, "playbooks", name, lambda folder: save_playbook(
+        db, folder, name, form, in_force=in_force))
 
 
 def _save_settings(request: Request, user: User, db: Any, section: str, name: str,

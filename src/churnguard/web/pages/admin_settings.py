@@ -136,9 +136,14 @@ def save_rule(db: Session, folder: Path, name: str, *, threshold: str, enabled: 
     return _save(db, folder, "rules", name, values, version, check_rules, None)
 
 
-def save_playbook(db: Session, folder: Path, name: str, form: PlaybookForm) -> SettingsChange:
-    """Write playbook ``name``'s fields (empty ones are removed); audit it in ``db``'s
-    transaction. The built-in playbooks are written out first when the file has none."""
+def save_playbook(db: Session, folder: Path, name: str, form: PlaybookForm, *,
+                  in_force: Mapping[str, Any]) -> SettingsChange:
+    """Write playbook ``name`` (one of ``in_force``, the playbooks in force) with the form's
+    fields (empty ones are removed); audit it in ``db``'s transaction. The built-in playbooks
+    are written out first when the file has none."""
+    if name not in in_force:
+        raise ConfigError(f"there is no playbook {name!r}; playbooks: "
+                          f"{', '.join(in_force)}. Add new ones to churnguard.toml.")
     values: dict[str, Any] = {key: form_list(getattr(form, key)) for key in _LISTS}
     values["is_core"] = {"true": True, "false": False}.get(form.is_core.strip().lower())
     values |= {key: form_number(getattr(form, key)) for key in _NUMBERS}
