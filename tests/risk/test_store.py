@@ -66,7 +66,7 @@ def test_a_saved_model_that_cannot_score_honestly_is_refused(company, trained):
         score(company, "2026-06-01", label="no_purchase", save=False)
 
 
-def test_a_model_trained_on_other_feature_columns_is_refused(company, tmp_path):
+def test_a_model_trained_on_other_feature_columns_is_refused(company, trained, tmp_path):
     path = model_path(company)
     kept = path.read_bytes()
     frame = training_frame(company, ["2025-12-01"], horizon_days=90)
