@@ -15,25 +15,23 @@ as_of − 90)``; "a year earlier" for 180 days is ``[as_of − 545, as_of − 36
 
 Columns (see :mod:`churnguard.risk.catalog` for their meaning and reason sentences):
 ``customer_id``, :data:`FEATURE_COLUMNS`. All but ``p_alive`` run in the engine
-(:func:`feature_table`); ``p_alive`` (BG/NBD, from :mod:`churnguard.value`) is fitted on the
+(:func:`feature_table`); ``p_alive`` (BG/NBD, :mod:`churnguard.risk.alive`) is fitted on the
 purchase summary the engine computes.
 """
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnguard.churn import ChurnDefinition, midnight, timeline_before, to_date
-from churnguard.errors import ChurnguardError
+from churnguard.risk.alive import p_alive
 
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace
@@ -323,51 +321,6 @@ def _to_frame(rows: pa.Table) -> pd.DataFrame:
         index = rows.column_names.index(name)
         rows = rows.set_column(index, name, pc.dictionary_encode(rows.column(name)))
     return rows.to_pandas()
-
-
-def _btyd(frame: pd.DataFrame) -> pd.DataFrame:
-    """BG/NBD inputs in weeks from day counts: repeat purchase days, span, age (the
-    observation ends the day before ``as_of``, as in :func:`churnguard.value.rfm_summary`)."""
-    days = frame["purchase_days"].to_numpy(dtype="float64")
-    tenure = frame["tenure_days"].to_numpy(dtype="float64")
-    recency = frame["recency_days"].to_numpy(dtype="float64")
-    data = pd.DataFrame({"frequency": days - 1, "recency": (tenure - recency) / 7,
-                         "T": (tenure - 1) / 7})
-    data.attrs["time_unit"] = "W"
-    return data
-
-
-def p_alive(patterns: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
-    """BG/NBD probability that each customer of ``frame`` is still buying, fitted on the
-    purchase ``patterns`` of every customer (``purchase_days, recency_days, tenure_days,
-    customers``); missing when the value module cannot fit it.
-
-    Examples
-    --------
-    >>> patterns = pd.DataFrame({"purchase_days": [1, 3, 5, 2], "recency_days": [40, 5, 60, 9],
-    ...                          "tenure_days": [40, 90, 200, 30], "customers": [50, 30, 10, 20]})
-    >>> alive = p_alive(patterns, patterns.head(3))
-    >>> [round(float(v), 3) for v in alive][0], bool(alive[1] > alive[2])
-    (1.0, True)
-    """
-    alive = np.full(len(frame), np.nan)
-    known = frame["purchase_days"].notna().to_numpy()
-    patterns = patterns.dropna()
-    if not known.any() or patterns.empty:
-        return alive
-    try:
-        from churnguard.value import BetaGeo
-    except ImportError:
-        return alive
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = BetaGeo().fit(_btyd(patterns),
-                                  weights=patterns["customers"].to_numpy(dtype="float64"))
-            alive[known] = model.p_alive(_btyd(frame[known])).to_numpy()
-    except (ChurnguardError, ValueError, FloatingPointError):
-        pass
-    return alive
 
 
 def features(ws: Workspace, as_of: date | datetime | str, *,
