@@ -43,7 +43,7 @@ from churnguard.churn import ChurnDefinition, to_date
 from churnguard.errors import ChurnguardError, ConfigError
 from churnguard.risk.backtest import fit_history, label_lag, snapshot_dates
 from churnguard.risk.explain import explain, reasons_text
-from churnguard.risk.features import FEATURE_COLUMNS, features
+from churnguard.risk.features import features
 from churnguard.risk.health import health_scores
 from churnguard.risk.model import ChurnRiskModel
 from churnguard.risk.rules import evaluate_rules, rules_from_settings, rules_summary
@@ -181,7 +181,9 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
 def score_frame(frame: pd.DataFrame, model: ChurnRiskModel, *, rules: list | None = None,
                 bands: tuple[float, float] = DEFAULT_BANDS) -> pd.DataFrame:
     """Probability, band, health, reasons and fired rules for a feature frame."""
-    X = frame[FEATURE_COLUMNS].reset_index(drop=True)
+    # the model reads its own columns by name: no copy of the feature columns is needed
+    X = frame if frame.index.equals(pd.RangeIndex(len(frame))) else frame.reset_index(
+        drop=True)
     parts = model.contributions(X)  # once, for probability, reasons and health
     p = model.probability_from_score(parts.to_numpy().sum(axis=1))
     reasons = explain(model, X, contributions=parts)
