@@ -8,6 +8,7 @@ from pandas.testing import assert_frame_equal
 from tests.factories import make_workspace
 
 from churnguard.churn import Inactivity
+from churnguard.errors import ConfigError
 from churnguard.risk.features import FEATURE_COLUMNS, features
 
 AS_OF = "2024-07-01"
@@ -103,3 +104,39 @@ def test_no_feature_changes_when_later_data_is_added(tmp_path):
     # and the later data is really there: a later as_of sees it
     moved = features(_workspace(tmp_path / "later2", future=True), "2024-07-03")
     assert moved.set_index("customer_id").loc["a", "recency_days"] == 2
+
+
+def test_known_until_shows_customers_as_if_nothing_happened_since(tmp_path):
+    from churnguard import Workspace
+    from churnguard.synth import generate, load
+
+    tables = generate(customers=300, years=2, seed=8)
+    known, later = pd.Timestamp("2026-01-15"), "2026-03-01"
+    with Workspace.create(tmp_path / "full") as full:
+        load(full, tables, validate=False)
+        rolled = features(full, later, known_until=known.date())
+        active = features(full, known.date())
+    # the same company with everything on or after `known` removed (or not yet known)
+    cut = {name: frame.copy() for name, frame in tables.items()}
+    orders, rows = cut["orders"], cut["interactions"]
+    cut["orders"] = orders[pd.to_datetime(orders["order_date"]) < known].assign(
+        paid_date=lambda f: f["paid_date"].where(pd.to_datetime(f["paid_date"]) < known))
+    cut["interactions"] = rows[pd.to_datetime(rows["ts"]) < known].assign(
+        resolved_at=lambda f: f["resolved_at"].where(pd.to_datetime(f["resolved_at"]) < known))
+    cut["staff"] = cut["staff"].assign(left_date=cut["staff"]["left_date"].where(
+        pd.to_datetime(cut["staff"]["left_date"]) < known))
+    cut["wallet"] = cut["wallet"][pd.to_datetime(cut["wallet"]["period"])
+                                  + pd.Timedelta(days=365) <= known]
+    with Workspace.create(tmp_path / "cut") as past:
+        load(past, cut, validate=False)
+        expected = features(past, later)
+    assert rolled["customer_id"].tolist() == active["customer_id"].tolist()  # active at `known`
+    both = rolled.merge(expected[["customer_id"]], on="customer_id")["customer_id"]
+    assert len(both) > 0.5 * len(rolled)
+    left = rolled.set_index("customer_id").loc[both].reset_index()
+    right = expected.set_index("customer_id").loc[both].reset_index()
+    assert_frame_equal(left, right, check_dtype=False, check_categorical=False, atol=1e-9)
+    assert (left["recency_days"] >= (pd.Timestamp(later) - known).days).all()
+    with Workspace.open(tmp_path / "full") as full, pytest.raises(
+            ConfigError, match="must not be after the feature date"):
+        features(full, "2026-01-01", known_until="2026-02-01")

@@ -195,10 +195,44 @@ class BacktestResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def chained_no_purchase(model: ChurnRiskModel, ws: Workspace, as_of: DateLike,
+                        horizon_days: int, *, churn: ChurnDefinition | None = None
+                        ) -> pd.DataFrame:
+    """Probability of no purchase in ``[as_of, as_of + horizon_days)`` from a model of no
+    purchase in the next ``model.horizon_days_`` days, chained step by step.
+
+    Step ``k`` scores the customers active at ``as_of`` as they would look ``k`` steps later
+    had they not bought (:func:`~churnguard.risk.features.features` with ``known_until``); the
+    probabilities multiply (a last partial step counts as that fraction of a step, in
+    log-odds of staying silent). Because a step is short, the training snapshots can lie close
+    to ``as_of`` and include customers as old and as long silent as the ones scored — the
+    reason to chain instead of training on ``horizon_days``-long labels.
+
+    Returns ``customer_id, p_no_purchase``, sorted by ``customer_id``.
+    """
+    from churnguard.risk.features import features
+
+    day = to_date(as_of)
+    step = int(model.horizon_days_)
+    full, part = divmod(horizon_days, step)
+    log_silent = None
+    ids = None
+    for k in range(full + (1 if part else 0)):
+        frame = features(ws, day + timedelta(days=step * k), churn=churn, known_until=day)
+        silent = model.predict_proba(frame[FEATURE_COLUMNS])[:, 1]
+        weight = 1.0 if k < full else part / step
+        term = weight * np.log(np.clip(silent, 1e-12, 1.0))
+        if ids is None:
+            ids, log_silent = frame["customer_id"].to_numpy(), term
+        else:
+            log_silent = log_silent + term
+    return pd.DataFrame({"customer_id": ids, "p_no_purchase": np.exp(log_silent)})
+
+
 def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
              horizon_days: int = 90, *, churn: ChurnDefinition | None = None,
              label: str = "churn", snapshots: int = 6, spacing_days: int = 30,
-             model: ChurnRiskModel | None = None,
+             step_days: int | None = None, model: ChurnRiskModel | None = None,
              emp_options: dict[str, Any] | None = None) -> BacktestResult:
     """Train on the past, score at ``evaluate_at``, compare with what happened next.
 
@@ -217,6 +251,11 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
         See :func:`snapshot`.
     snapshots, spacing_days
         Number and spacing of training snapshots.
+    step_days
+        With ``label="no_purchase"``: learn "no purchase in the next ``step_days``" on
+        snapshots up to ``train_until − step_days`` and chain the steps over the horizon
+        (:func:`chained_no_purchase`) instead of learning the whole horizon at once; the
+        snapshots then reach closer to ``evaluate_at``.
     model
         An unfitted :class:`ChurnRiskModel` with custom settings (default settings otherwise).
     emp_options
@@ -227,17 +266,29 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
     if evaluate_day < train_end:
         raise ConfigError(f"evaluate_at ({evaluate_day}) is before train_until ({train_end}); "
                           f"a backtest scores a date after the training labels end.")
+    if step_days is not None and (label != "no_purchase" or not 0 < step_days <= horizon_days):
+        raise ConfigError(f"step_days={step_days} needs label='no_purchase' and "
+                          f"0 < step_days <= horizon_days ({horizon_days}).")
     lag = label_lag(churn or ws.churn_definition(), label)
-    dates = snapshot_dates(train_end, horizon_days=horizon_days + lag, count=snapshots,
+    learned = step_days or horizon_days
+    dates = snapshot_dates(train_end, horizon_days=learned + lag, count=snapshots,
                            spacing_days=spacing_days)
-    fitted = fit_history(ws, dates, horizon_days=horizon_days, churn=churn, label=label,
+    fitted = fit_history(ws, dates, horizon_days=learned, churn=churn, label=label,
                          model=model)
     test = snapshot(ws, evaluate_day, horizon_days=horizon_days, churn=churn, label=label)
+    if step_days is None:
+        predicted = fitted.predict_proba(test[FEATURE_COLUMNS])[:, 1]
+    else:
+        chain = chained_no_purchase(fitted, ws, evaluate_day, horizon_days, churn=churn)
+        if not np.array_equal(chain["customer_id"].to_numpy(), test["customer_id"].to_numpy()):
+            raise ConfigError("the chained scores do not cover the evaluated customers; the "
+                              "data changed while backtesting.")
+        predicted = chain["p_no_purchase"].to_numpy()
     rules = rules_from_settings(ws.settings.section("rules"))
     summary = rules_summary(test, evaluate_rules(test, rules))
     scores = pd.DataFrame({
         "customer_id": test["customer_id"], "churned": test["churned"].astype(int),
-        "churnguard": fitted.predict_proba(test[FEATURE_COLUMNS])[:, 1],
+        "churnguard": predicted,
         "rules": summary["rule_score"].to_numpy(dtype=float),
         "recency": test["recency_days"].astype(float),
     })
@@ -256,6 +307,6 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
                                                                     scores["churnguard"]),
         curves=pd.concat(curves, ignore_index=True), scores=scores, model=fitted,
         details={"metrics": full, "training_dates": dates, "evaluate_at": evaluate_day,
-                 "horizon_days": horizon_days, "label": label,
+                 "horizon_days": horizon_days, "label": label, "step_days": step_days,
                  "training_rows": fitted.training_rows_, "evaluated": len(scores),
                  "churn_rate": float(scores["churned"].mean())})

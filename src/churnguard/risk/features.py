@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnguard.churn import ChurnDefinition, midnight, timeline_before, to_date
+from churnguard.errors import ConfigError
 from churnguard.risk.alive import p_alive
 
 if TYPE_CHECKING:
@@ -72,8 +73,9 @@ def _days_between(later: date | ir.DateValue, earlier: ir.DateValue) -> ir.Integ
     return start.delta(earlier, unit="day")
 
 
-def order_features(ws: Workspace, as_of: date) -> ir.Table:
-    """Purchase and spend features per customer with an order before ``as_of``.
+def order_features(ws: Workspace, as_of: date, *, known_until: date | None = None) -> ir.Table:
+    """Purchase and spend features per customer with an order before ``as_of`` (before
+    ``known_until`` when given; times are still measured at ``as_of``).
 
     One pass of plain conditional aggregates over the orders; the distinct counts of
     categories and products are counted from ``(customer, category)`` and
@@ -81,8 +83,9 @@ def order_features(ws: Workspace, as_of: date) -> ir.Table:
     inside the big aggregate. Besides the features it keeps ``purchase_days`` (distinct
     days with a purchase), the input of the BG/NBD ``p_alive``.
     """
+    cut = known_until or as_of
     orders = ws.table("orders")
-    orders = orders.filter(orders.order_date < midnight(as_of))
+    orders = orders.filter(orders.order_date < midnight(cut))
     day = orders.order_date.cast("date")
     orders = orders.mutate(day=day, age=_days_between(as_of, day))
     buy = orders.amount >= 0
@@ -104,7 +107,7 @@ def order_features(ws: Workspace, as_of: date) -> ir.Table:
         revenue_365_545=revenue(365, 545), revenue_180_360=revenue(180, 360),
     )
     agg = agg.filter(agg.last_day.notnull())
-    for part in (_purchase_days(ws, as_of), _breadth(orders.filter(buy))):
+    for part in (_purchase_days(ws, cut), _breadth(orders.filter(buy))):
         agg = agg.left_join(part, "customer_id").drop("customer_id_right")
     recency = _days_between(as_of, agg.last_day)
     tenure = _days_between(as_of, agg.first_day).cast("float64")
@@ -164,14 +167,17 @@ def _breadth(purchases: ir.Table) -> ir.Table:
                                                                "customer_id_right")
 
 
-def payment_features(ws: Workspace, as_of: date) -> ir.Table:
-    """Lateness of invoices due in the last 365 days; unpaid ones count as late until paid."""
+def payment_features(ws: Workspace, as_of: date, *,
+                     known_until: date | None = None) -> ir.Table:
+    """Lateness of invoices due in the last 365 days; unpaid ones count as late until paid
+    (payments known by ``known_until``, default ``as_of``)."""
+    cut = known_until or as_of
     orders = ws.table("orders")
     due = orders.due_date.cast("date")
-    orders = orders.filter(orders.order_date < midnight(as_of), due.notnull(),
+    orders = orders.filter(orders.order_date < midnight(cut), due.notnull(),
                            due < as_of, _days_between(as_of, due) <= 365)
     paid = orders.paid_date.cast("date")
-    settled = paid.notnull() & (paid < as_of)
+    settled = paid.notnull() & (paid < cut)
     late = ibis.ifelse(settled, ibis.greatest(_days_between(paid, due), 0),
                        _days_between(as_of, due))
     orders = orders.mutate(late=late, settled=settled)
@@ -183,9 +189,11 @@ def payment_features(ws: Workspace, as_of: date) -> ir.Table:
     )
 
 
-def service_features(ws: Workspace, as_of: date) -> ir.Table:
-    """Complaints (counts, trend, unresolved, days since last) and the last two survey scores."""
-    cutoff = midnight(as_of)
+def service_features(ws: Workspace, as_of: date, *,
+                     known_until: date | None = None) -> ir.Table:
+    """Complaints (counts, trend, unresolved, days since last) and the last two survey scores
+    (interactions known by ``known_until``, default ``as_of``)."""
+    cutoff = midnight(known_until or as_of)
     rows = ws.table("interactions")
     rows = rows.filter(rows.ts < cutoff)
     rows = rows.mutate(age=_days_between(as_of, rows.ts.cast("date")))
@@ -226,11 +234,14 @@ def _last_two_scores(rows: ir.Table, kinds: tuple[str, ...], name: str) -> ir.Ta
                                         f"{name}_change": agg["last"] - agg.previous})
 
 
-def relationship_features(ws: Workspace, as_of: date) -> ir.Table:
-    """Owner departure, segment/region/channel and share of wallet per customer."""
+def relationship_features(ws: Workspace, as_of: date, *,
+                          known_until: date | None = None) -> ir.Table:
+    """Owner departure, segment/region/channel and share of wallet per customer (departures
+    and surveys known by ``known_until``, default ``as_of``)."""
+    cut = known_until or as_of
     customers = ws.table("customers")
     staff = ws.table("staff")
-    left = staff.filter(staff.left_date.notnull(), staff.left_date.cast("date") < as_of)
+    left = staff.filter(staff.left_date.notnull(), staff.left_date.cast("date") < cut)
     left = left.select(owner=left.staff_id, left_day=left.left_date.cast("date"))
     joined = customers.left_join(left, customers.owner_id == left.owner)
     base = joined.select(
@@ -238,7 +249,7 @@ def relationship_features(ws: Workspace, as_of: date) -> ir.Table:
         owner_left=joined.left_day.notnull().cast("int64"),
         days_since_owner_left=_days_between(as_of, joined.left_day),
     )
-    wallet = _wallet_share(ws, as_of)
+    wallet = _wallet_share(ws, cut)
     return base.left_join(wallet, "customer_id").drop("customer_id_right")
 
 
@@ -280,13 +291,15 @@ def feature_table(ws: Workspace, as_of: date | datetime | str, *,
 
 
 def _assemble(ws: Workspace, day: date, definition: ChurnDefinition,
-              purchases: ir.Table) -> ir.Table:
-    """The active customers joined to their order (``purchases``), payment, service and
-    relationship features; keeps ``purchase_days`` for ``p_alive``."""
-    status = definition.status(ws, day)
+              purchases: ir.Table, known_until: date | None = None) -> ir.Table:
+    """The customers active at ``known_until`` (default ``day``) joined to their order
+    (``purchases``), payment, service and relationship features; keeps ``purchase_days`` for
+    ``p_alive``."""
+    status = definition.status(ws, known_until or day)
     table = status.filter(status.status == "active").select("customer_id")
-    for part in (purchases, payment_features(ws, day), service_features(ws, day),
-                 relationship_features(ws, day)):
+    for part in (purchases, payment_features(ws, day, known_until=known_until),
+                 service_features(ws, day, known_until=known_until),
+                 relationship_features(ws, day, known_until=known_until)):
         table = table.left_join(part, "customer_id")
         table = table.drop(*[c for c in table.columns if c.endswith("_right")])
     fills = {name: table[name].fill_null(0) for name in _ZERO_FILLED}
@@ -294,15 +307,22 @@ def _assemble(ws: Workspace, day: date, definition: ChurnDefinition,
 
 
 def point_in_time(ws: Workspace, day: date, definition: ChurnDefinition, *,
-                  extra: ir.Table | None = None) -> pd.DataFrame:
+                  extra: ir.Table | None = None,
+                  known_until: date | None = None) -> pd.DataFrame:
     """``customer_id``, :data:`FEATURE_COLUMNS` (and the columns of ``extra``, joined on
-    ``customer_id``) of the customers active at ``day``, sorted by ``customer_id``.
+    ``customer_id``) of the customers active at ``day``, sorted by ``customer_id``. With
+    ``known_until`` (before ``day``): of the customers active then, from the data before it,
+    with times measured at ``day`` — what they would look like at ``day`` had nothing
+    happened after ``known_until``.
 
     The per-customer order summary is computed once (cached in the engine) and feeds both
     the feature query and the BG/NBD fit behind ``p_alive``: the orders are read in one pass.
     """
-    with order_features(ws, day).cache() as purchases:
-        table = _assemble(ws, day, definition, purchases)
+    if known_until is not None and known_until > day:
+        raise ConfigError(f"known_until ({known_until}) must not be after the feature date "
+                          f"({day}).")
+    with order_features(ws, day, known_until=known_until).cache() as purchases:
+        table = _assemble(ws, day, definition, purchases, known_until)
         if extra is not None:
             table = table.left_join(extra, "customer_id").drop("customer_id_right")
         names = [c for c in (extra.columns if extra is not None else []) if c != "customer_id"]
@@ -324,7 +344,8 @@ def _to_frame(rows: pa.Table) -> pd.DataFrame:
 
 
 def features(ws: Workspace, as_of: date | datetime | str, *,
-             churn: ChurnDefinition | None = None) -> pd.DataFrame:
+             churn: ChurnDefinition | None = None,
+             known_until: date | datetime | str | None = None) -> pd.DataFrame:
     """One row per customer active at ``as_of`` with the point-in-time features.
 
     Parameters
@@ -335,6 +356,11 @@ def features(ws: Workspace, as_of: date | datetime | str, *,
         Reference date; only data dated strictly before it is used.
     churn
         Who counts as active; the workspace's churn definition by default.
+    known_until
+        Use only data before this date (not after ``as_of``) while measuring times at
+        ``as_of``: the customers active at ``known_until`` as they would look at ``as_of``
+        had they done nothing since (rolls a no-purchase chain forward, see
+        :func:`churnguard.risk.backtest.chained_no_purchase`).
 
     Returns
     -------
@@ -355,4 +381,5 @@ def features(ws: Workspace, as_of: date | datetime | str, *,
     >>> f[["customer_id", "recency_days", "orders_90d", "revenue_90d"]].values.tolist()
     [['a', 10, 2, 40.0]]
     """
-    return point_in_time(ws, to_date(as_of), churn or ws.churn_definition())
+    return point_in_time(ws, to_date(as_of), churn or ws.churn_definition(),
+                         known_until=to_date(known_until) if known_until is not None else None)
