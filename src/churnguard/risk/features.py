@@ -328,8 +328,9 @@ def point_in_time(ws: Workspace, day: date, definition: ChurnDefinition, *,
         names = [c for c in (extra.columns if extra is not None else []) if c != "customer_id"]
         table = table.select("customer_id", *ENGINE_COLUMNS, "purchase_days", *names)
         frame = _to_frame(table.order_by("customer_id").to_pyarrow())
-        patterns = purchases.group_by(["purchase_days", "recency_days", "tenure_days"]).aggregate(
-            customers=purchases.count()).to_pandas()
+        keys = ["purchase_days", "recency_days", "tenure_days"]
+        patterns = purchases.group_by(keys).aggregate(customers=purchases.count())
+        patterns = patterns.order_by(keys).to_pandas()  # a fixed order: a reproducible fit
     frame.insert(1 + len(ENGINE_COLUMNS), "p_alive", p_alive(patterns, frame))
     return frame.drop(columns="purchase_days")
 
