@@ -20,7 +20,8 @@ job slows both steps (they use both cores). Goal (issue 5): features + scoring â
 Measured (1,000,000 customers, 9,146,407 orders, 527,789 active; model 356 trees, LightGBM
 weight 0.9; 2 cores): quiet machine (load average 0.8 before, 1.1 after) features 9.6 s +
 scoring 14.4 s = 24.0 s (CPU 17.0 + 20.1 s); with another engineer's jobs (load ~2) 9.7 +
-14.3 = 24.1 s; under load 3.2, 10.9 + 18.3 = 29.2 s. Before this session: 46.5 + 49.3 = 95.8 s.
+14.3 = 24.1 s; under load 3.2, 10.9 + 18.3 = 29.2 s; last run (load 1.6) 7.8 + 13.2 = 21.0 s.
+Before this session: 46.5 + 49.3 = 95.8 s.
 
 ``backtest``: :func:`churnguard.risk.backtest.backtest` on a 20k-customer company for the
 three labels (``churn``, ``no_purchase``, ``departure``), model vs rules vs recency.
