@@ -20,7 +20,14 @@ from churnguard.errors import ChurnguardError
 
 def btyd_inputs(frame: pd.DataFrame) -> pd.DataFrame:
     """BG/NBD inputs in weeks from day counts: repeat purchase days, span, age (the
-    observation ends the day before ``as_of``, as in :func:`churnguard.value.rfm_summary`)."""
+    observation ends the day before ``as_of``, as in :func:`churnguard.value.rfm_summary`).
+
+    Examples
+    --------
+    >>> row = pd.DataFrame({"purchase_days": [3], "recency_days": [8], "tenure_days": [22]})
+    >>> btyd_inputs(row).to_dict("records")
+    [{'frequency': 2.0, 'recency': 2.0, 'T': 3.0}]
+    """
     days = frame["purchase_days"].to_numpy(dtype="float64")
     tenure = frame["tenure_days"].to_numpy(dtype="float64")
     recency = frame["recency_days"].to_numpy(dtype="float64")

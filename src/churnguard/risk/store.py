@@ -34,7 +34,16 @@ FORMAT = 1
 
 
 def model_path(ws: Workspace) -> Path:
-    """Where the workspace keeps its churn-risk model (``models/risk.joblib``)."""
+    """Where the workspace keeps its churn-risk model (``models/risk.joblib``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from churnguard import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+    >>> model_path(ws).relative_to(ws.folder).as_posix()
+    'models/risk.joblib'
+    """
     return Path(ws.folder) / MODEL_FILE
 
 
