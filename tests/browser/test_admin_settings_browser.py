@@ -40,7 +40,7 @@ def test_admin_changes_a_threshold_after_a_wrong_value(admin, screenshots):  # n
     page.wait_for_load_state("networkidle")
     flash = page.locator(".flash.error")
     assert "Nothing was changed." in flash.inner_text()
-    assert "threshold and severity must be numbers" in flash.inner_text()
+    assert "threshold must be a number ≥ 0, received 'a lot'" in flash.inner_text()
     assert path.read_text(encoding="utf-8") == original
     admin.errors = [e for e in admin.errors if "422" not in e]  # the browser logs the status
     row = page.locator("#rules-order_drop")

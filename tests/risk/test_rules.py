@@ -79,5 +79,28 @@ def test_bad_settings_say_what_to_fix():
         rules_from_settings({"order_dorp": {"threshold": 0.5}})
     with pytest.raises(ConfigError, match="unknown setting\\(s\\) treshold"):
         rules_from_settings({"order_drop": {"treshold": 0.5}})
-    with pytest.raises(ConfigError, match="must be numbers"):
+    with pytest.raises(ConfigError, match="threshold must be a number ≥ 0"):
         rules_from_settings({"order_drop": {"threshold": "half"}})
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"threshold": float("nan")}, "threshold must be a number ≥ 0"),
+    ({"threshold": float("inf")}, "threshold must be a number ≥ 0"),
+    ({"threshold": -0.5}, "threshold must be a number ≥ 0"),
+    ({"threshold": True}, "threshold must be a number ≥ 0"),
+    ({"severity": 4}, "severity must be 1 \\(watch\\), 2 or 3"),
+    ({"severity": 2.5}, "severity must be 1"),
+    ({"severity": "high"}, "severity must be 1"),
+    ({"enabled": "false"}, "enabled must be true or false"),
+    ({"enabled": 0}, "enabled must be true or false"),
+])
+def test_out_of_range_settings_are_refused(options, message):
+    with pytest.raises(ConfigError, match=f"\\[rules.order_drop\\] {message}"):
+        rules_from_settings({"order_drop": options})
+
+
+def test_whole_numbers_are_accepted_as_thresholds_and_severities():
+    rule = next(r for r in rules_from_settings({"late_payment": {"threshold": 30,
+                                                                  "severity": 3.0}})
+                if r.name == "late_payment")
+    assert (rule.threshold, rule.severity) == (30.0, 3)

@@ -20,6 +20,7 @@ by customer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -141,16 +142,29 @@ def rules_from_settings(settings: Mapping[str, Any] | None = None) -> list[Rule]
         if bad:
             raise ConfigError(f"[rules.{rule.name}] has unknown setting(s) {', '.join(bad)}; "
                               f"use {', '.join(sorted(_SETTING_KEYS))}.")
-        try:
-            rule = replace(rule, enabled=bool(options.get("enabled", True)),
-                           threshold=float(options.get("threshold", rule.threshold)),
-                           severity=int(options.get("severity", rule.severity)))
-        except (TypeError, ValueError):
-            raise ConfigError(f"[rules.{rule.name}] threshold and severity must be numbers, "
-                              f"received {dict(options)!r}.") from None
+        rule = replace(rule, **_checked_options(rule, options))
         if rule.enabled:
             rules.append(rule)
     return rules
+
+
+def _checked_options(rule: Rule, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``enabled`` (true/false), ``threshold`` (a finite number ≥ 0: every rule compares a
+    magnitude) and ``severity`` (1, 2 or 3) from ``[rules.<name>]``, or a ConfigError."""
+    where = f"[rules.{rule.name}]"
+    enabled = options.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where} enabled must be true or false, received {enabled!r}.")
+    threshold = options.get("threshold", rule.threshold)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) \
+            or not math.isfinite(threshold) or threshold < 0:
+        raise ConfigError(f"{where} threshold must be a number ≥ 0, received {threshold!r} "
+                          f"(the default is {rule.threshold:g}).")
+    severity = options.get("severity", rule.severity)
+    if isinstance(severity, bool) or severity not in (1, 2, 3):
+        raise ConfigError(f"{where} severity must be 1 (watch), 2 or 3 (act now), received "
+                          f"{severity!r}.")
+    return {"enabled": enabled, "threshold": float(threshold), "severity": int(severity)}
 
 
 def evaluate_rules(frame: pd.DataFrame, rules: list[Rule] | None = None) -> pd.DataFrame:
