@@ -185,6 +185,9 @@ def test_timeline_is_built_once_per_data_version(ws) -> None:
 
     first = purchase_timeline(ws)
     assert purchase_timeline(ws) is first
+    ws.load("interactions", pd.DataFrame({"interaction_id": ["i1"], "customer_id": ["a"],
+                                          "ts": ["2024-02-01"], "kind": ["complaint"]}))
+    assert purchase_timeline(ws) is first          # a table it does not read
     ws.load("orders", NEW_ORDER_OF_C)
     assert purchase_timeline(ws) is not first
 
@@ -201,6 +204,9 @@ def test_scoped_view_has_its_own_timeline(ws) -> None:
     assert everyone.shape[0] == 6
     events = churn.events(ScopedWorkspace(ws, region="west"), "2024-04-01").to_pandas()
     assert set(events["customer_id"]) == {"b"}
+    ws.load("customers", pd.DataFrame({"customer_id": ["b"], "region": ["east"]}))
+    east = _status(ScopedWorkspace(ws, region="east"), "2024-04-01", churn)
+    assert east["customer_id"].tolist() == ["a", "b", "c", "e"]  # the scope reads customers
 
 
 def test_several_orders_on_one_day_are_one_purchase_day(tmp_path: Path) -> None:

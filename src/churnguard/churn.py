@@ -115,7 +115,7 @@ def purchase_timeline(ws: Workspace) -> ir.Table:
             first_day=orders.day.min().over(ibis.window(group_by="customer_id")),
         )
 
-    return ws.derived("purchase_timeline", build)
+    return ws.derived("purchase_timeline", build, tables=["orders"])
 
 
 def timeline_before(ws: Workspace, as_of: date | datetime | str) -> ir.Table:
@@ -136,9 +136,11 @@ def last_purchases(timeline: ir.Table) -> ir.Table:
 
 def cached_events(ws: Workspace, churn: ChurnDefinition,
                   as_of: date | datetime | str) -> ir.Table:
-    """``churn.events(ws, as_of)``, materialised once per data version."""
+    """``churn.events(ws, as_of)``, materialised until the orders or customers change (a
+    contract definition reads ``customers.contract_end``)."""
     as_of = to_date(as_of)
-    return ws.derived(("churn_events", churn, as_of), lambda: churn.events(ws, as_of))
+    return ws.derived(("churn_events", churn, as_of), lambda: churn.events(ws, as_of),
+                      tables=["orders", "customers"])
 
 
 def plus_days(day: ir.DateValue, days: int) -> ir.DateValue:

@@ -57,8 +57,9 @@ def to_canonical_arrow(frame: pd.DataFrame | pa.Table, spec: TableSpec) -> pa.Ta
 
 _spark_session = None
 
-_GENERATIONS: dict[str, int] = {}
-"""Writes so far to each warehouse location in this process (keys: :attr:`Warehouse.location`)."""
+_GENERATIONS: dict[tuple[str, str], int] = {}
+"""Writes so far in this process to each ``(warehouse location, table)``; table ``"*"`` counts
+writes to any table (locations: :attr:`Warehouse.location`)."""
 
 DERIVED_TABLES_KEPT = 8
 
@@ -102,7 +103,8 @@ class Warehouse:
         self.kind = kind
         self.parquet_dir = parquet_dir
         self.location = location or f"{kind}:{id(con)}"
-        self._derived: OrderedDict[Hashable, tuple[int, ibis.Table]] = OrderedDict()
+        self._derived: OrderedDict[
+            Hashable, tuple[tuple[str, ...] | None, tuple[int, ...], ibis.Table]] = OrderedDict()
         if kind == "pyspark":
             self._register_parquet_tables()
 
@@ -169,20 +171,24 @@ class Warehouse:
         return self.con.table(name).to_pyarrow()
 
     # -- derived tables ------------------------------------------------------------------
-    @property
-    def generation(self) -> int:
-        """How many writes this process has made to this warehouse (any connection to it)."""
-        return _GENERATIONS.get(self.location, 0)
+    def generation(self, table: str | None = None) -> int:
+        """How many writes this process has made to ``table`` of this warehouse (to any table
+        when None), through any connection to it."""
+        return _GENERATIONS.get((self.location, table or "*"), 0)
 
-    def derived(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
-        """The table ``build()`` computes, materialised in the engine and kept until the next
-        write to this warehouse.
+    def _stamp(self, tables: tuple[str, ...] | None) -> tuple[int, ...]:
+        return tuple(self.generation(t) for t in tables) if tables else (self.generation(),)
+
+    def derived(self, key: Hashable, build: Callable[[], ibis.Table], *,
+                tables: Sequence[str] | None = None) -> ibis.Table:
+        """The table ``build()`` computes, materialised in the engine and kept until one of the
+        ``tables`` it reads is written (any table when ``tables`` is None).
 
         Metrics that start from the same intermediate (the purchase timeline, the churn events
         of a date) build it once per process and data version instead of once per call. Only
         the :data:`DERIVED_TABLES_KEPT` most recently used tables are kept. Writes made through
-        :meth:`upsert` / :meth:`replace` (every churnguard import) invalidate them; after
-        writing with raw SQL, call :meth:`forget_derived`.
+        :meth:`upsert` / :meth:`replace` (every churnguard import) count; after writing with
+        raw SQL, call :meth:`forget_derived`.
 
         Examples
         --------
@@ -191,35 +197,43 @@ class Warehouse:
         >>> def build():
         ...     built.append(1)
         ...     return ibis.memtable({"x": [1, 2]})
-        >>> _ = wh.derived("xs", build); _ = wh.derived("xs", build); len(built)
+        >>> _ = wh.derived("xs", build, tables=["t"]); _ = wh.derived("xs", build, tables=["t"])
+        >>> wh.replace("other", pa.table({"y": [0]})); _ = wh.derived("xs", build, tables=["t"])
+        >>> len(built)
         1
-        >>> wh.replace("t", pa.table({"x": [3]})); _ = wh.derived("xs", build); len(built)
+        >>> wh.replace("t", pa.table({"x": [3]})); _ = wh.derived("xs", build, tables=["t"])
+        >>> len(built)
         2
         """
-        generation = self.generation
+        deps = tuple(tables) if tables else None
         kept = self._derived.get(key)
-        if kept is not None and kept[0] == generation:
+        if kept is not None and kept[0] == deps and kept[1] == self._stamp(deps):
             self._derived.move_to_end(key)
-            return kept[1]
-        if kept is not None:            # written through another connection to this warehouse
-            kept[1].release()
+            return kept[2]
+        if kept is not None:            # its data changed since (or it was built otherwise)
+            del self._derived[key]
+            kept[2].release()
+        stamp = self._stamp(deps)
         table = build().cache()
-        self._derived[key] = (generation, table)
-        self._derived.move_to_end(key)
+        self._derived[key] = (deps, stamp, table)
         while len(self._derived) > DERIVED_TABLES_KEPT:
-            _, (_, dropped) = self._derived.popitem(last=False)
+            _, (_, _, dropped) = self._derived.popitem(last=False)
             dropped.release()
         return table
 
     def forget_derived(self) -> None:
         """Drop every derived table (after writing to the warehouse behind churnguard's back)."""
         while self._derived:
-            _, (_, table) = self._derived.popitem()
+            _, (_, _, table) = self._derived.popitem()
             table.release()
 
-    def _written(self) -> None:
-        _GENERATIONS[self.location] = self.generation + 1
-        self.forget_derived()
+    def _written(self, name: str) -> None:
+        for table in (name, "*"):
+            _GENERATIONS[(self.location, table)] = self.generation(table) + 1
+        stale = [key for key, (deps, stamp, _) in self._derived.items()
+                 if stamp != self._stamp(deps)]
+        for key in stale:
+            self._derived.pop(key)[2].release()
 
     # -- writing -------------------------------------------------------------------------
     def upsert(self, name: str, rows: pa.Table, *, key: Sequence[str]) -> dict[str, int]:
@@ -228,14 +242,14 @@ class Warehouse:
         All or nothing: a failure (or a killed process) leaves the table as it was. Loading
         the same rows twice changes nothing. Returns counts of inserted and updated rows.
         """
-        self._written()
+        self._written(name)
         if self.kind == "duckdb":
             return self._upsert_duckdb(name, rows, key)
         return self._upsert_files(name, rows, key)
 
     def replace(self, name: str, rows: pa.Table) -> None:
         """Replace table ``name`` with ``rows``, atomically."""
-        self._written()
+        self._written(name)
         if self.kind == "duckdb":
             with self._duckdb_transaction(rows) as (raw, stage):
                 raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {stage}')

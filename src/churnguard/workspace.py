@@ -11,7 +11,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,14 +132,16 @@ class Workspace:
         """Table ``name`` as a pandas DataFrame."""
         return self.table(name).to_pandas()
 
-    def derived(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
-        """``build()`` materialised in the warehouse and reused until the data changes (see
-        :meth:`Warehouse.derived <churnguard.warehouse.Warehouse.derived>`).
+    def derived(self, key: Hashable, build: Callable[[], ibis.Table], *,
+                tables: Sequence[str] | None = None) -> ibis.Table:
+        """``build()`` materialised in the warehouse and reused until one of the ``tables`` it
+        reads changes (see :meth:`Warehouse.derived <churnguard.warehouse.Warehouse.derived>`).
 
-        ``build`` must read this workspace's tables through ``ws.table``; a filtered view of a
+        ``build`` must read this workspace's tables through ``ws.table``, and ``tables`` must
+        name every table it reads (None: any write invalidates it); a filtered view of a
         workspace keys its derived tables by its filter.
         """
-        return self.warehouse.derived(key, build)
+        return self.warehouse.derived(key, build, tables=tables)
 
     def load(self, table: str, source: Any, **options: Any) -> LoadResult:
         """Validate ``source`` and load it into ``table``, all or nothing.

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -79,9 +79,13 @@ class ScopedWorkspace:
             return table
         return table.semi_join(self._customers().select("customer_id"), "customer_id")
 
-    def derived(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
-        """Like :meth:`Workspace.derived`, kept apart for each filter."""
-        return self._ws.derived(("scoped", key, tuple(sorted(self.filters.items()))), build)
+    def derived(self, key: Hashable, build: Callable[[], ibis.Table], *,
+                tables: Sequence[str] | None = None) -> ibis.Table:
+        """Like :meth:`Workspace.derived`, kept apart for each filter (which reads
+        ``customers`` too)."""
+        needs = None if tables is None else (*tables, "customers")
+        return self._ws.derived(("scoped", key, tuple(sorted(self.filters.items()))), build,
+                                tables=needs)
 
     def to_pandas(self, name: str) -> pd.DataFrame:
         """Table ``name`` in scope as pandas."""
