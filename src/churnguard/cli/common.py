@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from churnguard.errors import ChurnguardError
+
+if TYPE_CHECKING:
+    from churnguard.workspace import Workspace
 
 console = Console()
 
@@ -29,6 +32,37 @@ def parse_date(text: str, *, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ChurnguardError(f"{option} {text!r} is not a date. Use YYYY-MM-DD.") from None
+
+
+def parse_span(start: str, end: str) -> tuple[date, date]:
+    """``--start`` and ``--end`` (both required) as dates, or a readable error."""
+    if not start or not end:
+        raise ChurnguardError("--start and --end are required, e.g. --start 2025-01-01 "
+                              "--end 2026-01-01.")
+    return parse_date(start, option="--start"), parse_date(end, option="--end")
+
+
+def open_with_orders(workspace: Path) -> Workspace:
+    """Open a workspace for a command that needs orders; a readable error when it has none."""
+    from churnguard.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    if not ws.has_table("orders"):
+        ws.close()
+        raise ChurnguardError(f"workspace {ws.folder} has no orders. Load them with "
+                              f"`churnguard import orders FILE`.")
+    return ws
+
+
+def dates_as_text(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    """For ``csv``/``json``: date-time columns as ``YYYY-MM-DD`` text (other formats as is)."""
+    if fmt not in ("csv", "json"):
+        return frame
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    return shown
 
 
 def rich_table(frame: pd.DataFrame, *, title: str = "", percent: tuple[str, ...] = ()) -> Table:

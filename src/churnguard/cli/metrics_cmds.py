@@ -10,7 +10,14 @@ import typer
 from rich.table import Table
 
 from churnguard.churn import ChurnDefinition, ContractEnd, Inactivity
-from churnguard.cli.common import WorkspaceOption, console, parse_date, write_frame
+from churnguard.cli.common import (
+    WorkspaceOption,
+    console,
+    dates_as_text,
+    open_with_orders,
+    parse_span,
+    write_frame,
+)
 from churnguard.errors import ChurnguardError
 from churnguard.workspace import Workspace
 
@@ -51,18 +58,12 @@ def kpis(
     satisfaction and win-back rate. Periods are [start, end)."""
     from churnguard.metrics import RATE_COLUMNS, loyalty_kpis
 
-    if not start or not end:
-        raise ChurnguardError("--start and --end are required, e.g. --start 2025-01-01 "
-                              "--end 2026-01-01.")
+    first, last = parse_span(start, end)
     if freq not in FREQS:
         raise ChurnguardError(f"--freq {freq!r} is not one of month, quarter, year, none.")
     if fmt not in FORMATS:
         raise ChurnguardError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
-    first, last = parse_date(start, option="--start"), parse_date(end, option="--end")
-    with Workspace.open(workspace) as ws:
-        if not ws.has_table("orders"):
-            raise ChurnguardError(f"workspace {ws.folder} has no orders. Load them with "
-                                  f"`churnguard import orders FILE`.")
+    with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, grace_days)
         frame = loyalty_kpis(ws, first, last, freq=FREQS[freq], churn=churn,
                              lookback_days=lookback_days)
@@ -71,11 +72,7 @@ def kpis(
                       f"{churn.label()}")
         print_kpi_table(frame, rates=RATE_COLUMNS)
         return
-    shown = frame.copy()
-    if fmt in ("csv", "json"):
-        for column in ("period_start", "period_end"):
-            shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d")
-    write_frame(shown, fmt, output=output)
+    write_frame(dates_as_text(frame, fmt), fmt, output=output)
 
 
 def print_kpi_table(frame: pd.DataFrame, *, rates: tuple[str, ...],

@@ -16,10 +16,17 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from churnguard.cli.common import WorkspaceOption, console, parse_date, write_frame
+from churnguard.cli.common import (
+    WorkspaceOption,
+    console,
+    dates_as_text,
+    open_with_orders,
+    parse_date,
+    parse_span,
+    write_frame,
+)
 from churnguard.cli.metrics_cmds import FREQS, churn_option, print_kpi_table
 from churnguard.errors import ChurnguardError
-from churnguard.workspace import Workspace
 
 InactivityOption = Annotated[int | None, typer.Option(
     help="Churned after N days without a purchase (default: the workspace setting).")]
@@ -47,32 +54,6 @@ StartOption = Annotated[str, typer.Option(help="First day, YYYY-MM-DD (or YYYY-M
 EndOption = Annotated[str, typer.Option(help="Day after the last day, YYYY-MM-DD.")]
 
 
-def _open(workspace: Path) -> Workspace:
-    ws = Workspace.open(workspace)
-    if not ws.has_table("orders"):
-        ws.close()
-        raise ChurnguardError(f"workspace {ws.folder} has no orders. Load them with "
-                              f"`churnguard import orders FILE`.")
-    return ws
-
-
-def _span(start: str, end: str) -> tuple:
-    if not start or not end:
-        raise ChurnguardError("--start and --end are required, e.g. --start 2025-01-01 "
-                              "--end 2026-01-01.")
-    return parse_date(start, option="--start"), parse_date(end, option="--end")
-
-
-def _dates_as_text(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
-    if fmt not in ("csv", "json"):
-        return frame
-    shown = frame.copy()
-    for column in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[column]):
-            shown[column] = shown[column].dt.strftime("%Y-%m-%d")
-    return shown
-
-
 def cohorts(
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[str, typer.Option(help="Only data before this day, YYYY-MM-DD.")] = "",
@@ -89,7 +70,7 @@ def cohorts(
     if not as_of:
         raise ChurnguardError("--as-of is required, e.g. --as-of 2026-01-01.")
     day = parse_date(as_of, option="--as-of")
-    with _open(workspace) as ws:
+    with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, None)
         triangle = cohort_retention(ws, as_of=day, cohort=cohort, churn=churn, measure=measure)
     triangle.columns = [str(c) for c in triangle.columns]
@@ -97,7 +78,7 @@ def cohorts(
     if fmt == "table":
         console.print(_triangle_table(triangle, cohort, title))
         return
-    write_frame(_dates_as_text(triangle, fmt), fmt, output=output, title=title)
+    write_frame(dates_as_text(triangle, fmt), fmt, output=output, title=title)
 
 
 def _triangle_table(triangle: pd.DataFrame, cohort: str, title: str) -> Table:
@@ -131,10 +112,10 @@ def movements(
     with logo churn and revenue churn side by side."""
     from churnguard.metrics import revenue_movements
 
-    first, last = _span(start, end)
+    first, last = parse_span(start, end)
     if freq not in FREQS:
         raise ChurnguardError(f"--freq {freq!r} is not one of month, quarter, year, none.")
-    with _open(workspace) as ws:
+    with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, None)
         frame = revenue_movements(ws, first, last, freq=FREQS[freq], churn=churn)
     if fmt == "table":
@@ -143,7 +124,7 @@ def movements(
         print_kpi_table(frame, rates=("churn_rate", "revenue_churn_rate"),
                         labels=MOVEMENT_LABELS)
         return
-    write_frame(_dates_as_text(frame, fmt), fmt, output=output)
+    write_frame(dates_as_text(frame, fmt), fmt, output=output)
 
 
 def migration(
@@ -161,10 +142,10 @@ def migration(
     included)."""
     from churnguard.metrics import segment_migration
 
-    first, last = _span(start, end)
+    first, last = parse_span(start, end)
     if tiers not in ("value", "quartiles"):
         raise ChurnguardError(f"--tiers {tiers!r} is not one of value, quartiles.")
-    with _open(workspace) as ws:
+    with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, None)
         frame = segment_migration(ws, first, last, churn=churn,
                                   tiers=None if tiers == "value" else "quartiles")
@@ -186,8 +167,8 @@ def audit(
     complaints per 100 customers by reason, unresolved complaints, spend rising or falling."""
     from churnguard.metrics import failure_audit
 
-    first, last = _span(start, end)
-    with _open(workspace) as ws:
+    first, last = parse_span(start, end)
+    with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, None)
         frame = failure_audit(ws, first, last, by=by, churn=churn)
     write_frame(frame, fmt, output=output, title=f"Failure audit 失误查核 {first} – {last}")

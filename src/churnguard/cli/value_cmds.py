@@ -9,9 +9,15 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from churnguard.cli.common import WorkspaceOption, console, emit_text, parse_date, rich_table
+from churnguard.cli.common import (
+    WorkspaceOption,
+    console,
+    emit_text,
+    open_with_orders,
+    parse_date,
+    rich_table,
+)
 from churnguard.errors import ChurnguardError
-from churnguard.workspace import Workspace
 
 CUSTOMER_COLUMNS = ["value_rank", "customer_id", "tier", "tier_label", "clv", "p_alive",
                     "expected_purchases", "expected_spend", "revenue_12m", "profit_12m",
@@ -43,10 +49,7 @@ def value(
     if fmt == "xlsx" and output is None:
         raise ChurnguardError("--format xlsx needs --output FILE.xlsx.")
     cutoff = parse_date(as_of, option="--as-of")
-    with Workspace.open(workspace) as ws:
-        if not ws.has_table("orders"):
-            raise ChurnguardError(f"workspace {ws.folder} has no orders. Load them with "
-                                  f"`churnguard import orders FILE`.")
+    with open_with_orders(workspace) as ws:
         overview = value_overview(ws, as_of=cutoff, by=by, months=months)
         if save:
             from churnguard.value import save_value_tiers
