@@ -31,8 +31,12 @@ def test_each_role_lists_exactly_the_customers_it_may_see(world_app, actor, visi
 def test_pagination_and_sorting(world_app):
     with world_app.app.state.sessionmaker() as db:
         owner = world_app.world.ids["user_ann"]
-        db.add_all([Customer(id=f"p{i:02d}", owner_id=owner, p_churn=i / 100,
-                             profit_at_risk=float(100 - i)) for i in range(25)])
+        # profit at risk ties in pairs (p00 = p01 = 50, p02 = p03 = 49, …); value if retained
+        # (i) breaks them; p_churn falls with i, so it would put p00 first; p24 is lapsing
+        db.add_all([Customer(id=f"p{i:02d}", owner_id=owner, p_churn=1 - i / 100,
+                             profit_at_risk=float(50 - i // 2), value_if_retained=float(i),
+                             lifecycle="lapsing" if i == 24 else "active")
+                    for i in range(25)])
         db.commit()
     client = world_app.client("owner")
     first = client.get("/api/customers", params={"page_size": 10, "sort": "id"}).json()
@@ -40,10 +44,19 @@ def test_pagination_and_sorting(world_app):
     assert [c["customer_id"] for c in first["items"]][:3] == ["a_ann", "c_ann", "p00"]
     third = client.get("/api/customers", params={"page_size": 10, "page": 3, "sort": "id"})
     assert _ids(third) == [f"p{i:02d}" for i in range(18, 25)]
-    riskiest = client.get("/api/customers", params={"page_size": 3}).json()["items"]
-    assert [c["customer_id"] for c in riskiest] == ["a_ann", "c_ann", "p24"]  # p_churn .7,.7,.24
+    riskiest = client.get("/api/customers", params={"page_size": 4}).json()["items"]
+    assert [c["customer_id"] for c in riskiest] == ["p01", "p00", "p03", "p02"]
+    assert [(c["profit_at_risk"], c["value_if_retained"]) for c in riskiest[:2]] == [
+        (50.0, 1.0), (50.0, 0.0)]
+    unscored = client.get("/api/customers", params={"page_size": 10, "page": 3}).json()
+    assert [c["customer_id"] for c in unscored["items"]][-2:] == ["a_ann", "c_ann"]  # no value
     valuable = client.get("/api/customers", params={"page_size": 2, "sort": "value"})
-    assert _ids(valuable) == ["p00", "p01"]
+    assert _ids(valuable) == ["p24", "p23"]
+    lapsing = client.get("/api/customers", params={"lifecycle": "lapsing"}).json()["items"]
+    assert [(c["customer_id"], c["lifecycle"]) for c in lapsing] == [("p24", "lapsing")]
+    saving = client.get("/api/customers", params={"lifecycle": "active", "page_size": 1})
+    assert _ids(saving) == ["p01"] and saving.json()["total"] == 26
+    assert client.get("/api/customers", params={"lifecycle": "gone"}).status_code == 422
     capped = client.get("/api/customers", params={"page_size": 10_000}).json()
     assert capped["page_size"] == 500
 

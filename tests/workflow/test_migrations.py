@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from alembic import command
-from sqlalchemy import func, inspect, nulls_last, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.dialects import sqlite
 
 from churnguard.workflow import make_engine, migrate
@@ -18,8 +18,10 @@ from churnguard.workflow.models import Base, Customer, Task
 from churnguard.workflow.services import scope
 from churnguard.workflow.services.auth import create_user
 from churnguard.workflow.services.playbooks import parse_playbooks, run_playbooks
+from churnguard.workflow.services.worklist import list_query
 
 WORKLIST_INDEXES = {"ix_customers_owner_worklist", "ix_customers_worklist",
+                    "ix_customers_owner_winback", "ix_customers_winback",
                     "ix_customers_owner_status", "ix_tasks_owner_status_due",
                     "ix_risk_cases_owner_value"}
 
@@ -66,6 +68,8 @@ def test_revisions_go_down_to_the_first_and_up_again(empty_url):
         command.downgrade(config, "0001")
     columns = {c["name"] for c in inspect(engine).get_columns("tasks")}
     assert "title_key" not in columns
+    assert not {"lifecycle", "value_if_retained"} & {
+        c["name"] for c in inspect(engine).get_columns("customers")}
     assert not WORKLIST_INDEXES & {i["name"] for t in ("customers", "tasks", "risk_cases")
                                    for i in inspect(engine).get_indexes(t)}
     engine.dispose()
@@ -82,26 +86,37 @@ def test_worklist_queries_read_the_indexes_in_order(store):
     with store() as db:
         rep = create_user(db, "ann", "pw-ann-12", role="rep")
         db.add_all([Customer(id=f"c{i:03d}", owner_id=rep.id, profit_at_risk=float(i % 37),
-                             p_churn=(i % 10) / 10, risk_band="high", status="active",
+                             value_if_retained=float(i % 11) * 100, p_churn=(i % 10) / 10,
+                             risk_band="high", status="active",
+                             lifecycle="lapsing" if i % 5 == 0 else "active",
                              scored_as_of=date(2024, 6, 1)) for i in range(300)])
         db.flush()
         run_playbooks(db, parse_playbooks({}), today=date(2024, 6, 1))
         db.execute(text("ANALYZE"))
-        page = (scope.visible_customers(rep).where(Customer.status != "churned")
-                .order_by(nulls_last(Customer.profit_at_risk.desc()),
-                          nulls_last(Customer.p_churn.desc()), Customer.id).limit(25))
-        # profit 36 for i = 36, 73, …, 295; of those p_churn .8 (258), .7 (147), .6 (36)
-        assert [c.id for c in db.scalars(page)][:3] == ["c258", "c147", "c036"]
+        page = list_query(rep, "save").limit(25)
+        # profit 36 for i = 36, 73, 110, 147, 184, 221, 258, 295 (110 and 295 lapsing); of the
+        # others value (i % 11 · 100) 800 (184), 700 (73), 500 (258), 400 (147), 300 (36),
+        # 100 (221): value decides the tie, never p_churn or the id
+        assert [c.id for c in db.scalars(page)][:6] == ["c184", "c073", "c258", "c147", "c036",
+                                                       "c221"]
+        lapsing = list_query(rep, "lapsing").limit(25)
+        # lapsing: i % 5 == 0; value 1000 for i % 11 == 10: 10, 65, 120, 175, 230, 285
+        assert [c.id for c in db.scalars(lapsing)][:6] == ["c010", "c065", "c120", "c175",
+                                                           "c230", "c285"]
         if db.bind.dialect.name == "postgresql":  # the index serves the order as declared:
             db.execute(text("SET LOCAL enable_seqscan = off"))  # no Sort node even when
             db.execute(text("SET LOCAL enable_sort = off"))  # the table is too small to care
-            sql = str(page.compile(dialect=db.bind.dialect,
-                                   compile_kwargs={"literal_binds": True}))
-            plan = " | ".join(row[0] for row in db.execute(text("EXPLAIN " + sql)))
-            assert "ix_customers_owner_worklist" in plan and "Sort" not in plan, plan
+            for query, index in ((page, "ix_customers_owner_worklist"),
+                                 (lapsing, "ix_customers_owner_winback")):
+                sql = str(query.compile(dialect=db.bind.dialect,
+                                        compile_kwargs={"literal_binds": True}))
+                plan = " | ".join(row[0] for row in db.execute(text("EXPLAIN " + sql)))
+                assert index in plan and "Sort" not in plan, plan
             return
         assert _plan(db, page) == "SEARCH customers USING INDEX ix_customers_owner_worklist " \
-                                  "(owner_id=?)"  # no "TEMP B-TREE": nothing sorted
+                                  "(owner_id=? AND lifecycle=?)"  # no "TEMP B-TREE"
+        assert _plan(db, lapsing) == "SEARCH customers USING INDEX ix_customers_owner_winback " \
+                                     "(owner_id=? AND lifecycle=?)"
         count = select(func.count()).select_from(Customer).where(
             scope.customer_clause(rep), Customer.status != "churned")
         assert "COVERING INDEX ix_customers_owner_status" in _plan(db, count)

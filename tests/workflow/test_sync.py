@@ -214,3 +214,27 @@ def test_first_matching_playbook_wins_and_open_tasks_block_new_ones(db):
                    ("b", "playbook:high_risk", date(2024, 6, 8))]
     db.get(Customer, "a").scored_as_of = date(2024, 6, 2)  # new score, task still open
     assert run_playbooks(db, rules, today=date(2024, 6, 2)) == 0
+
+
+def test_sync_carries_value_if_retained_and_lifecycle(ws, store):
+    scores = _scores(AS_OF, [0.8, 0.2, 0.95], ["high", "low", "high"])
+    scores = scores.append_column("value_if_retained", pa.array([1250.0, 62.5, 400.0]))
+    scores = scores.append_column("lifecycle", pa.array(["active", "active", "lapsing"]))
+    ws.warehouse.replace("risk_scores", scores)
+    with store() as db:
+        sync(ws, db, as_of=AS_OF)
+        db.commit()
+        got = {c.id: (c.value_if_retained, c.lifecycle, c.profit_at_risk)
+               for c in db.scalars(select(Customer))}
+    assert got == {"c1": (1250.0, "active", 800.0), "c2": (62.5, "active", 10.0),
+                   "c3": (400.0, "lapsing", 165.0)}
+    with store() as db:  # a second run changes nothing
+        assert sync(ws, db, as_of=AS_OF).counts["scores_updated"] == 0
+
+
+def test_scores_without_value_or_lifecycle_sync_as_active(ws, store):
+    with store() as db:  # the fixture's scores have neither column (an older layout)
+        sync(ws, db, as_of=AS_OF)
+        db.commit()
+        got = {c.id: (c.value_if_retained, c.lifecycle) for c in db.scalars(select(Customer))}
+    assert got == {"c1": (None, "active"), "c2": (None, "active"), "c3": (None, "active")}

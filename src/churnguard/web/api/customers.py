@@ -13,6 +13,7 @@ from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCustomer, visible_customers
 from churnguard.workflow.models import Customer, PointsEntry, Task
 from churnguard.workflow.services import loyalty
+from churnguard.workflow.services.worklist import list_order
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -29,7 +30,9 @@ class CustomerPublic(BaseModel):
     risk_band: str | None
     health_score: float | None
     clv: float | None
+    value_if_retained: float | None
     profit_at_risk: float | None
+    lifecycle: str
     status: str
 
 
@@ -55,19 +58,21 @@ def list_customers(user: CurrentUser, db: DbSession,
                    q: Annotated[str | None, Query(description="id or name contains")] = None,
                    risk_band: str | None = None, segment: str | None = None,
                    owner_id: int | None = None,
+                   lifecycle: Annotated[str | None, Query(pattern="^(active|lapsing)$")] = None,
                    sort: Annotated[str, Query(pattern="^(id|risk|value)$")] = "risk",
                    ) -> Page[CustomerPublic]:
-    """Customers the caller may see, riskiest first by default (``sort=id|risk|value``)."""
+    """Customers the caller may see (``lifecycle=active`` the save list, ``lapsing`` the
+    win-back list), by default most profit at risk first, ties by value if retained, then id
+    (``sort=risk``); ``sort=value`` by value if retained, ``sort=id`` by id."""
     query = visible_customers(user)
     if q:
         query = query.where(or_(Customer.id.contains(q), Customer.name.contains(q)))
     for column, value in ((Customer.risk_band, risk_band), (Customer.segment, segment),
-                          (Customer.owner_id, owner_id)):
+                          (Customer.owner_id, owner_id), (Customer.lifecycle, lifecycle)):
         if value is not None:
             query = query.where(column == value)
-    order = {"id": [Customer.id],
-             "risk": [Customer.p_churn.desc().nulls_last(), Customer.id],
-             "value": [Customer.profit_at_risk.desc().nulls_last(), Customer.id]}[sort]
+    order = {"id": [Customer.id], "risk": list_order("save"),
+             "value": list_order("lapsing")}[sort]
     rows, total = paginate(db, query.order_by(*order), paging)
     return Page[CustomerPublic](items=[customer_public(c) for c in rows], total=total,
                                 page=paging.page, page_size=paging.page_size)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, nulls_last, select
+from sqlalchemy import nulls_last, select
 
 from churnguard.report.goals import load_goals
 from churnguard.report.review import monthly_review
@@ -17,6 +17,7 @@ from churnguard.web.pages.common import language, redirect, render, safe_next, w
 from churnguard.web.pages.data import default_month, fired_rules, risk_reasons
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
 from churnguard.workflow.services import scope
+from churnguard.workflow.services.worklist import LISTS, list_query, list_sizes
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -40,18 +41,6 @@ def reason_texts(reasons: Any, lang: str) -> list[str]:
         else:
             out.append(str(item))
     return out
-
-
-def worklist_rows(db: Any, user: User, *, page: int = 1, size: int = PAGE_SIZE
-                  ) -> tuple[list[Customer], int]:
-    """The customers ``user`` may see, highest profit at risk first, and how many in all."""
-    query = scope.visible_customers(user).where(Customer.status != "churned")
-    total = db.scalar(select(func.count()).select_from(Customer).where(
-        scope.customer_clause(user), Customer.status != "churned")) or 0
-    rows = db.scalars(query.order_by(nulls_last(Customer.profit_at_risk.desc()),
-                                     nulls_last(Customer.p_churn.desc()), Customer.id)
-                      .offset((page - 1) * size).limit(size)).all()
-    return list(rows), int(total)
 
 
 def todays_tasks(db: Any, user: User, today: date) -> list[Task]:
@@ -82,39 +71,77 @@ def overdue_complaints(db: Any, user: User, now: datetime) -> list[Complaint]:
 
 
 @router.get("/my-customers")
-def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1) -> Response:
-    """The worklist, today's tasks, this week's care events and overdue complaints."""
+def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1,
+                 list: str = "save") -> Response:  # noqa: A002 - the query parameter's name
+    """The worklist (the save list, or the win-back list of lapsing customers), today's
+    tasks, this week's care events and overdue complaints."""
     page = max(page, 1)
+    which = list if list in LISTS else "save"
     today = date.today()
     lang = language(request)
-    store = worklist_store(request, db, user, page=page, today=today)
+    store = worklist_store(request, db, user, page=page, today=today, which=which)
     rows = store["rows"]
     with warehouse(request) as ws:
         rules = fired_rules(ws, [c.id for c in rows], lang)
         model_reasons = risk_reasons(ws, [c.id for c in rows], lang)
         goals = service_goals(ws)
-    return render(request, "worklist.html", user, page=page,
-                  pages=max(1, -(-store["total"] // PAGE_SIZE)), rules=rules, goals=goals,
-                  reasons={c.id: model_reasons.get(c.id) or reason_texts(c.reasons, lang)
-                           for c in rows}, today=today, **store)
+    return render(request, "worklist.html", user, page=page, which=which,
+                  pages=max(1, -(-store["total"] // PAGE_SIZE)), goals=goals,
+                  reasons={c.id: why_at_risk(model_reasons.get(c.id) or
+                                             reason_texts(c.reasons, lang),
+                                             rules.get(c.id, [])) for c in rows},
+                  today=today, **store)
+
+
+def why_at_risk(reasons: list[str], rules: list[str]) -> list[dict[str, str]]:
+    """One list of why a customer is at risk: the model's reasons, then the warning rules
+    that fired and say something the reasons do not. A rule saying the same as a reason is
+    shown once; one that says more about it (the reason's words plus more) replaces it in
+    place. Each item is ``{"text", "kind"}`` with ``kind`` ``reason`` or ``rule``.
+
+    Examples
+    --------
+    >>> why_at_risk(["No order for 200 days", "Orders fell 60%"],
+    ...             ["no order for 200 days, twice the usual gap", "Orders fell 60%",
+    ...              "Late payment"])  # doctest: +NORMALIZE_WHITESPACE
+    [{'text': 'no order for 200 days, twice the usual gap', 'kind': 'reason'},
+     {'text': 'Orders fell 60%', 'kind': 'reason'}, {'text': 'Late payment', 'kind': 'rule'}]
+    """
+    items = [{"text": r, "kind": "reason"} for r in dict.fromkeys(reasons)]
+    for rule in dict.fromkeys(rules):
+        key = _key(rule)
+        same = next((item for item in items if key.startswith(_key(item["text"]))
+                     or _key(item["text"]).startswith(key)), None)
+        if same is None:
+            items.append({"text": rule, "kind": "rule"})
+        elif len(key) > len(_key(same["text"])):
+            same["text"] = rule
+    return items
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def worklist_store(request: Request, db: Any, user: User, *, page: int,
-                   today: date) -> dict[str, Any]:
+                   today: date, which: str = "save") -> dict[str, Any]:
     """The app-store part of the worklist: one page of customers, the total, tasks, care
     events and overdue complaints. Kept in memory until the app database changes (SQLite:
     any commit touches the database or its write-ahead log), so reloads cost no queries."""
 
     def compute() -> dict[str, Any]:
-        rows, total = worklist_rows(db, user, page=page)
-        return {"rows": rows, "total": total, "tasks": todays_tasks(db, user, today),
+        sizes = list_sizes(db, user)
+        rows = db.scalars(list_query(user, which).offset((page - 1) * PAGE_SIZE)
+                          .limit(PAGE_SIZE)).all()
+        return {"rows": list(rows), "total": sizes[which], "sizes": sizes,
+                "tasks": todays_tasks(db, user, today),
                 "care": care_this_week(db, user, today),
                 "complaints": overdue_complaints(db, user, datetime.now())}
 
     version = store_version(request)
     if version is None:
         return compute()
-    key = (user.id, user.role, page, today)
+    key = (user.id, user.role, page, today, which)
     cache: dict[Any, Any] = request.app.state.__dict__.setdefault("_worklist_cache", {})
     hit = cache.get(key)
     if hit is not None and hit[0] == version:

@@ -46,20 +46,27 @@ class Customer(Base):
     health_score: Mapped[float | None] = mapped_column(Float)
     clv: Mapped[float | None] = mapped_column(Float)
     profit_at_risk: Mapped[float | None] = mapped_column(Float)
+    value_if_retained: Mapped[float | None] = mapped_column(Float)
+    lifecycle: Mapped[str] = mapped_column(String(20), default="active",
+                                           server_default="active")
     reasons: Mapped[list | None] = mapped_column(JSON)
     scored_as_of: Mapped[date | None] = mapped_column(Date)
     handover_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="active")
     synced_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    # the worklist: a book in profit-at-risk order (a rep's, and everyone's for managers and
-    # admins, who walk it and keep their team's), and its size by status (migration 0003)
+    # the save list: a book in profit-at-risk order, ties by value (a rep's, and everyone's
+    # for managers and admins, who walk it and keep their team's); the win-back list of lapsing
+    # customers by value; the book's size by status and list (migrations 0003, 0004)
     __table_args__ = (
-        Index("ix_customers_owner_worklist", "owner_id", profit_at_risk.desc().nulls_last(),
-              p_churn.desc().nulls_last(), "id"),
-        Index("ix_customers_worklist", profit_at_risk.desc().nulls_last(),
-              p_churn.desc().nulls_last(), "id"),
-        Index("ix_customers_owner_status", "owner_id", "status"),
+        Index("ix_customers_owner_worklist", "owner_id", "lifecycle",
+              profit_at_risk.desc().nulls_last(), value_if_retained.desc().nulls_last(), "id"),
+        Index("ix_customers_worklist", "lifecycle", profit_at_risk.desc().nulls_last(),
+              value_if_retained.desc().nulls_last(), "id"),
+        Index("ix_customers_owner_winback", "owner_id", "lifecycle",
+              value_if_retained.desc().nulls_last(), "id"),
+        Index("ix_customers_winback", "lifecycle", value_if_retained.desc().nulls_last(), "id"),
+        Index("ix_customers_owner_status", "owner_id", "status", "lifecycle"),
     )
 
 

@@ -1,7 +1,9 @@
 """Pull the latest risk scores and loyalty tiers from the warehouse into the app store.
 
 ``risk_scores`` (written by the risk model): ``customer_id, as_of, p_churn, risk_band,
-health_score, reasons, rules_fired, clv, profit_at_risk, owner_id``. Tiers come from a warehouse
+health_score, reasons, rules_fired, clv, value_if_retained, profit_at_risk, lifecycle,
+owner_id``; scores written before ``value_if_retained``/``lifecycle`` existed sync with no value
+and as ``active``. Tiers come from a warehouse
 table ``value_tiers`` (``customer_id, tier``) when present, else from
 :func:`churnguard.value.value_tiers` when that is available.
 """
@@ -22,8 +24,9 @@ from churnguard.workflow.models import Customer, TierChange, utcnow
 from churnguard.workflow.services.directory import changed, diff_rows
 from churnguard.workflow.services.frames import plain, read_frame
 
-SCORE_FIELDS = ["p_churn", "risk_band", "health_score", "clv", "profit_at_risk", "reasons",
-                "scored_as_of"]
+SCORE_FIELDS = ["p_churn", "risk_band", "health_score", "clv", "value_if_retained",
+                "profit_at_risk", "lifecycle", "reasons", "scored_as_of"]
+LIFECYCLES = ("active", "lapsing")
 
 
 def latest_scores(ws: Any, as_of: date | None) -> pd.DataFrame:
@@ -37,9 +40,11 @@ def latest_scores(ws: Any, as_of: date | None) -> pd.DataFrame:
     latest = table.mutate(_rank=ibis.row_number().over(window)).filter(ibis._._rank == 0)
     frame = latest.drop("_rank").to_pandas()
     frame["scored_as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-    for name in ("health_score", "clv", "profit_at_risk", "reasons", "rules_fired"):
+    for name in ("health_score", "clv", "value_if_retained", "profit_at_risk", "reasons",
+                 "rules_fired", "lifecycle"):
         if name not in frame:
             frame[name] = None
+    frame["lifecycle"] = frame["lifecycle"].where(frame["lifecycle"].isin(LIFECYCLES), "active")
     frame["reasons"] = frame["reasons"].map(_as_list)
     frame["customer_id"] = frame["customer_id"].astype(str)
     return frame
