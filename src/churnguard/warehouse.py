@@ -211,21 +211,31 @@ class Warehouse:
             self._derived.move_to_end(key)
             return kept[2]
         if kept is not None:            # its data changed since (or it was built otherwise)
-            del self._derived[key]
-            kept[2].release()
+            self._release(self._derived.pop(key)[2])
         stamp = self._stamp(deps)
         table = build().cache()
         self._derived[key] = (deps, stamp, table)
         while len(self._derived) > DERIVED_TABLES_KEPT:
             _, (_, _, dropped) = self._derived.popitem(last=False)
-            dropped.release()
+            self._release(dropped)
         return table
+
+    def _release(self, table: ibis.Table) -> None:
+        """Drop a derived table no kept key uses any more.
+
+        Ibis hands out one cached table for equal expressions, so two keys whose builds are
+        the same expression (a filtered view without filters and its workspace, say) share
+        one engine table: dropping it for one would break the other for good.
+        """
+        name = table.op().name
+        if all(kept.op().name != name for _, _, kept in self._derived.values()):
+            table.release()
 
     def forget_derived(self) -> None:
         """Drop every derived table (after writing to the warehouse behind churnguard's back)."""
         while self._derived:
             _, (_, _, table) = self._derived.popitem()
-            table.release()
+            self._release(table)
 
     def _written(self, name: str) -> None:
         for table in (name, "*"):
@@ -233,7 +243,7 @@ class Warehouse:
         stale = [key for key, (deps, stamp, _) in self._derived.items()
                  if stamp != self._stamp(deps)]
         for key in stale:
-            self._derived.pop(key)[2].release()
+            self._release(self._derived.pop(key)[2])
 
     # -- writing -------------------------------------------------------------------------
     def upsert(self, name: str, rows: pa.Table, *, key: Sequence[str]) -> dict[str, int]:

@@ -53,3 +53,27 @@ def test_loyalty_kpis_come_from_the_metrics_module(tmp_path):
     for column in ("customers_start", "new_customers", "churned_customers", "customers_end"):
         assert got[column] == expected.iloc[0][column]
     ws.close()
+
+
+def test_kpis_answer_for_many_end_dates_after_the_dashboard_was_warmed(tmp_path):
+    """The dashboard's scoped view without filters builds the same derived tables as the
+    KPIs; evicting one of the pair must not drop the engine table the other still uses."""
+    pytest.importorskip("churnguard.metrics")
+    from churnguard.warehouse import DERIVED_TABLES_KEPT
+    from churnguard.web.pages import warm_cache
+
+    orders = orders_frame([("a", "2023-01-10", 100.0), ("b", "2023-02-10", 50.0),
+                           ("a", "2023-06-10", 80.0), ("c", "2023-08-01", 30.0)])
+    ws = make_workspace(tmp_path / "shop", orders=orders)
+    app = create_app(ws, settings=web_settings())
+    with session_scope(open_store(ws)) as db:
+        auth.create_user(db, "boss", "pw-boss", role="admin")
+    warm_cache(app, background=False)  # as `churnguard serve` does
+    client = TestClient(app, raise_server_exceptions=False)
+    client.post("/api/auth/login", json={"username": "boss", "password": "pw-boss"})
+    ends = [f"2023-{month:02d}-15" for month in range(1, DERIVED_TABLES_KEPT + 4)]
+    statuses = [client.get("/api/kpis", params={"end": end, "months": 2}).status_code
+                for end in ends]
+    assert statuses == [200] * len(ends)
+    assert client.get("/api/kpis", params={"end": ends[0], "months": 2}).status_code == 200
+    ws.close()
