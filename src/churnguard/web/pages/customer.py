@@ -24,7 +24,7 @@ from churnguard.web.pages.data import (
     rfm_of,
     risk_reasons,
 )
-from churnguard.web.pages.worklist import reason_texts
+from churnguard.web.pages.worklist import reason_texts, why_at_risk
 from churnguard.workflow.models import (
     AuditEntry,
     CampaignMember,
@@ -64,8 +64,10 @@ def customer_page(request: Request, customer: PageCustomer, user: PageUser,
         facts = warehouse_facts(ws, customer.id)
         model_reasons = risk_reasons(ws, [customer.id], lang).get(customer.id)
         rules = fired_rules(ws, [customer.id], lang).get(customer.id, [])
-    return render(request, "customer.html", user, c=customer, rules=rules,
-                  lang_reasons=model_reasons or reason_texts(customer.reasons, lang),
+    latest = facts["risk_history"][-1] if facts["risk_history"] else {}
+    return render(request, "customer.html", user, c=customer,
+                  why=why_at_risk(model_reasons or reason_texts(customer.reasons, lang), rules),
+                  value=value_parts(latest, customer), health=health_parts(latest),
                   **facts, **workflow_facts(db, customer.id),
         reasons_taxonomy=reason_choices(lang), today=date.today(), to_json=to_json)
 
@@ -92,6 +94,51 @@ def warehouse_facts(ws: Any, customer_id: str) -> dict[str, Any]:
             "spend_option": option, "rfm": rfm_of(orders, end),
             "risk_history": history.to_dict("records"),
             "interactions": customer_interactions(ws, customer_id).head(50).to_dict("records")}
+
+
+VALUE_PARTS = ("clv", "value_if_retained", "p_alive", "expected_purchases",
+               "expected_purchases_if_retained", "expected_spend", "margin", "spend_estimator")
+HEALTH_DIMENSIONS = ("purchasing", "spend", "service", "payment", "relationship", "other")
+
+
+def value_parts(latest: dict[str, Any], customer: Customer) -> dict[str, Any]:
+    """CLV and what it is made of, from the customer's latest score (``risk_scores``): p_alive,
+    expected purchases (and if retained), spend per purchase, margin, the spend estimator;
+    CLV and value if retained fall back to the app store's copy. Missing parts are None.
+
+    Examples
+    --------
+    >>> parts = value_parts({"clv": 120.0, "expected_spend": 50.0, "margin": float("nan"),
+    ...                      "spend_estimator": "shrinkage"}, Customer(id="a", clv=99.0))
+    >>> parts["clv"], parts["expected_spend"], parts["margin"], parts["spend_estimator"]
+    (120.0, 50.0, None, 'shrinkage')
+    """
+    parts = {name: _number_or_text(latest.get(name)) for name in VALUE_PARTS}
+    for name in ("clv", "value_if_retained"):
+        if parts[name] is None:
+            parts[name] = getattr(customer, name)
+    return parts
+
+
+def health_parts(latest: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest health score and its dimensions (``[(dimension, score)]``, those the model
+    uses), or None when the score has no health."""
+    overall = _number_or_text(latest.get("health_score"))
+    if overall is None:
+        return None
+    dimensions = [(d, v) for d in HEALTH_DIMENSIONS
+                  if (v := _number_or_text(latest.get(f"health_{d}"))) is not None]
+    return {"score": overall, "dimensions": dimensions}
+
+
+def _number_or_text(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value or None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
 
 
 def workflow_facts(db: Any, customer_id: str) -> dict[str, Any]:
