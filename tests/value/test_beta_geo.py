@@ -34,10 +34,17 @@ def test_reproduces_fader_hardie_lee_on_own_rfm_summary(cdnow_calibration):
 def test_summary_has_hessian_standard_errors(cdnow_summary):
     summary = BetaGeo().fit(cdnow_summary).summary()
     assert list(summary.index) == ["r", "alpha", "a", "b"]
-    assert list(summary.columns) == ["estimate", "std_error", "lower_95", "upper_95"]
+    assert list(summary.columns) == ["estimate", "std_error", "lower_95", "upper_95",
+                                     "identified"]
     # Standard errors of the same fit reported by lifetimes (autograd Hessian).
     assert summary["std_error"].to_numpy() == pytest.approx([0.012557, 0.378221, 0.185719,
                                                             0.705346], rel=1e-3)
+    # log-scale Wald bounds: a = 0.793, se 0.1857 → 0.793 / exp(1.96 · 0.1857 / 0.793)
+    a = summary.loc["a"]
+    assert a["lower_95"] == pytest.approx(a["estimate"] / np.exp(1.959964 * 0.185719 / 0.79325),
+                                          rel=1e-3)
+    assert a["lower_95"] * a["upper_95"] == pytest.approx(a["estimate"] ** 2)
+    assert summary["identified"].all()
 
 
 def test_weights_give_the_same_fit_as_repeated_rows(cdnow_summary):

@@ -75,3 +75,44 @@ def test_clv_histogram_bands():
     assert bands["customers"].sum() == 6
     assert bands.set_index("band").loc["1k–3k", "customers"] == 1
     assert bands["band"].iloc[-1] == "≥30k"
+
+
+def test_value_validate_prints_the_library_result(cdnow_workspace, cdnow_orders):
+    from churnguard.value import validate_clv
+
+    runner = CliRunner()
+    args = ["value", "-w", str(cdnow_workspace.folder), "--validate",
+            "--calibration-end", "1997-10-01", "--months", "6"]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    expected = validate_clv(cdnow_orders, "1997-10-01", months=6)
+    assert [row["decile"] for row in payload["rows"]] == expected["decile"].tolist()
+    assert [row["predicted_revenue"] for row in payload["rows"]] == pytest.approx(
+        expected["predicted_revenue"].tolist(), rel=1e-9)
+    assert [row["actual_revenue"] for row in payload["rows"]] == pytest.approx(
+        expected["actual_revenue"].tolist())
+    assert payload["summary"]["total_error"] == pytest.approx(
+        expected.attrs["summary"]["total_error"])
+    assert payload["estimator"] == "gamma_gamma" and payload["end"] == "1998-04-01"
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "CLV holdout check" in table.output and "last period's revenue" in table.output
+    assert "one-time buyers' error" in table.output and "Fit warnings: none" in table.output
+    # without --calibration-end: --months before the day after the last order (1998-06-30)
+    default = runner.invoke(app, ["value", "-w", str(cdnow_workspace.folder), "--validate",
+                                  "--months", "3", "--format", "json"])
+    assert json.loads(default.output)["calibration_end"] == "1998-04-01"
+
+
+def test_value_table_shows_estimator_and_warnings(cdnow_workspace):
+    result = CliRunner().invoke(app, ["value", "-w", str(cdnow_workspace.folder),
+                                      "--as-of", "1997-10-01"])
+    assert result.exit_code == 0, result.output
+    assert "spend estimator: Gamma-Gamma" in result.output
+    assert "Fit warnings: none" in result.output
+    payload = json.loads(CliRunner().invoke(app, [
+        "value", "-w", str(cdnow_workspace.folder), "--as-of", "1997-10-01", "--format",
+        "json"]).output)
+    assert payload["spend_estimator"] == "gamma_gamma" and payload["warnings"] == []
+    assert all(p["lower_95"] > 0 for p in payload["parameters"])

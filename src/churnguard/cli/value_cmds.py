@@ -1,4 +1,5 @@
-"""``churnguard value``: tiers, core customers, the whale curve and the CLV model parameters."""
+"""``churnguard value``: tiers, core customers, the whale curve and the CLV model parameters,
+with the fits' warnings and the spend estimator used; ``--validate`` runs the holdout check."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from churnguard.cli.common import (
 )
 from churnguard.errors import ChurnguardError
 
-CUSTOMER_COLUMNS = ["value_rank", "customer_id", "tier", "tier_label", "clv", "p_alive",
-                    "expected_purchases", "expected_spend", "revenue_12m", "profit_12m",
-                    "cost_to_serve"]
+CUSTOMER_COLUMNS = ["value_rank", "customer_id", "tier", "tier_label", "clv",
+                    "value_if_retained", "p_alive", "expected_purchases", "expected_spend",
+                    "revenue_12m", "profit_12m", "cost_to_serve"]
+SPEND_NAMES = {"gamma_gamma": "Gamma-Gamma", "shrinkage": "shrinkage of each customer's log "
+               "spend (Gamma-Gamma not used)", "none": "none"}
 
 
 def value(
@@ -29,19 +32,32 @@ def value(
     as_of: Annotated[str, typer.Option("--as-of", help="Reference date YYYY-MM-DD; only "
                                        "data before it is used.")] = "",
     by: Annotated[str, typer.Option(help="Tier by clv, revenue or profit.")] = "clv",
-    months: Annotated[int, typer.Option(help="CLV horizon in months.")] = 12,
+    months: Annotated[int | None, typer.Option(help="CLV horizon in months (default 12), or "
+                                               "the holdout window with --validate (default "
+                                               "6).")] = None,
     top: Annotated[int, typer.Option(help="Core customers to list.")] = 10,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx.")] = "table",
     output: Annotated[Path | None, typer.Option(help="File for json/csv/xlsx.")] = None,
     save: Annotated[bool, typer.Option(help="Store the tiers in the warehouse table "
                                        "value_tiers (read by the web app).")] = False,
+    validate: Annotated[bool, typer.Option("--validate", help="Holdout check: predicted "
+                                           "against actual revenue per predicted decile, "
+                                           "beside last period's revenue.")] = False,
+    calibration_end: Annotated[str, typer.Option(
+        "--calibration-end", help="With --validate: the models see orders before this date "
+        "(default: --months before the day after the last order).")] = "",
 ) -> None:
     """Customer value: tiers (核心/成长/维持/低价值), top core customers, whale curve, CLV models.
 
     ``--format csv`` writes one row per customer; ``json`` and ``xlsx`` hold every part.
+    ``--validate`` prints the CLV holdout table instead (table or json).
     """
     from churnguard.value.overview import value_overview
 
+    if validate:
+        _validate(workspace, calibration_end, 6 if months is None else months, fmt, output)
+        return
+    months = 12 if months is None else months
     if not as_of:
         raise ChurnguardError("--as-of is required, e.g. --as-of 2026-07-01.")
     if fmt not in ("table", "json", "csv", "xlsx"):
@@ -94,10 +110,73 @@ def _print_tables(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> N
                       f"cost-to-serve; profit peaks at {summary['peak_profit_share']:.0%} of the "
                       f"total with the best {summary['peak_customer_share']:.0%} of customers.")
     console.print(rich_table(overview.parameters, title="CLV models (BG/NBD weeks, "
-                                                         "Gamma-Gamma)"))
+                                                         "spend per purchase)"))
     check = overview.independence
-    verdict = "ok" if check["independent"] else "too high: spend estimates may be biased"
-    console.print(f"frequency/monetary correlation {check['pearson']:.2f} ({verdict})")
+    if check is not None:
+        verdict = "ok" if check["independent"] else "too high: spend estimates may be biased"
+        console.print(f"frequency/monetary correlation {check['pearson']:.2f} ({verdict})")
+    console.print(f"spend estimator: {SPEND_NAMES.get(overview.spend_estimator, 'none')} "
+                  f"({overview.spend_reason})", highlight=False)
+    _print_warnings([d.message for d in overview.diagnostics])
+
+
+def _print_warnings(messages: list[str]) -> None:
+    if messages:
+        console.print("[bold yellow]Fit warnings[/bold yellow]")
+        for message in messages:
+            console.print(f"  ! {message}", highlight=False, markup=False)
+    else:
+        console.print("Fit warnings: none")
+
+
+def _validate(workspace: Path, calibration_end: str, months: int, fmt: str,
+              output: Path | None) -> None:
+    from churnguard.value import validate_clv
+
+    if fmt not in ("table", "json"):
+        raise ChurnguardError(f"--validate prints a table or json; received --format {fmt!r}.")
+    with open_with_orders(workspace) as ws:
+        if calibration_end:
+            cutoff = parse_date(calibration_end, option="--calibration-end")
+        else:
+            cutoff = _default_calibration_end(ws, months)
+        table = validate_clv(ws, cutoff, months=months)
+    attrs = table.attrs
+    if fmt == "json":
+        payload = {key: attrs[key] for key in ("calibration_end", "end", "baseline_start",
+                                               "estimator", "warnings")}
+        payload.update(summary={k: float(v) for k, v in attrs["summary"].items()},
+                       baseline={k: float(v) for k, v in attrs["baseline"].items()},
+                       rows=json.loads(table.to_json(orient="records")))
+        emit_text(json.dumps(payload, ensure_ascii=False, indent=2), output)
+        return
+    console.print(f"[bold]CLV holdout check[/bold] · calibrated on orders before "
+                  f"{attrs['calibration_end']}, predicted {attrs['calibration_end']} – "
+                  f"{attrs['end']} (exclusive), margin 1, no discount · spend estimator "
+                  f"{SPEND_NAMES.get(attrs['estimator'], 'none')}", highlight=False)
+    console.print(rich_table(table, title="Predicted against actual revenue by predicted "
+                                          "decile (1 = highest); baseline = revenue in the "
+                                          "window before", percent=("error", "baseline_error")))
+    model, base = attrs["summary"], attrs["baseline"]
+    summary = pd.DataFrame({
+        "measure": ["total revenue error", "one-time buyers' error",
+                    "mean per-decile |error|"],
+        "model": [model["total_error"], model["one_time_error"],
+                  model["mean_decile_abs_error"]],
+        "last period's revenue": [base["total_error"], base["one_time_error"],
+                                  base["mean_decile_abs_error"]]})
+    console.print(rich_table(summary, title="Errors (predicted / actual − 1)",
+                             percent=("model", "last period's revenue")))
+    _print_warnings(attrs["warnings"])
+
+
+def _default_calibration_end(ws, months: int):
+    orders = ws.table("orders")
+    last = orders.aggregate(last=orders.order_date.cast("date").max()).to_pandas()["last"][0]
+    if pd.isna(last):
+        raise ChurnguardError("the workspace has no dated orders to validate against.")
+    end = pd.Timestamp(last) + pd.Timedelta(days=1)
+    return (end - pd.DateOffset(months=months)).date()
 
 
 def _to_json(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> str:
@@ -111,8 +190,13 @@ def _to_json(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> str:
                "whale_curve": None if overview.profit_summary is None else
                {k: float(v) for k, v in overview.profit_summary.items()},
                "parameters": records(overview.parameters),
-               "independence": {k: (bool(v) if k == "independent" else float(v))
-                                for k, v in overview.independence.items()}}
+               "independence": None if overview.independence is None else
+               {k: (bool(v) if k == "independent" else float(v))
+                for k, v in overview.independence.items()},
+               "spend_estimator": overview.spend_estimator,
+               "spend_reason": overview.spend_reason,
+               "warnings": [{"model": d.model, "code": d.code, "parameter": d.parameter,
+                             "message": d.message} for d in overview.diagnostics]}
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
 

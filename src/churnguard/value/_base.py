@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import optimize
 
 from churnguard.errors import ConvergenceError, NotFittedError, SchemaError
+from churnguard.value.diagnostics import log_interval, unidentified
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -269,13 +270,23 @@ class BaseFitter:
             se = np.full(len(values), np.nan)
         self.standard_errors_ = pd.Series(se, index=self.params_.index, dtype=float)
         self.n_iter_ = fit.iterations
+        self.diagnostics_ = unidentified(self.params_.index, values, se,
+                                         model=type(self).__name__)
 
     def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors and 95% Wald bounds, one row per parameter."""
+        """Estimates with standard errors, 95% bounds and whether each is identified.
+
+        The parameters are positive, so the bounds are the log-scale Wald interval
+        ``exp(log θ ± 1.96·se/θ)``: never negative. ``identified`` is False for a parameter
+        flagged in ``diagnostics_`` (see :mod:`churnguard.value.diagnostics`).
+        """
         self._check_fitted()
         frame = pd.DataFrame({"estimate": self.params_, "std_error": self.standard_errors_})
-        frame["lower_95"] = frame["estimate"] - 1.959964 * frame["std_error"]
-        frame["upper_95"] = frame["estimate"] + 1.959964 * frame["std_error"]
+        frame["lower_95"], frame["upper_95"] = log_interval(frame["estimate"],
+                                                            frame["std_error"])
+        flagged = {d.parameter for d in getattr(self, "diagnostics_", [])
+                   if d.code == "not_identified"}
+        frame["identified"] = [name not in flagged for name in frame.index]
         frame.index.name = "parameter"
         return frame
 

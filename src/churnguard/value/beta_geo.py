@@ -9,8 +9,6 @@ about a second.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, hyp2f1
@@ -28,6 +26,7 @@ from churnguard.value._base import (
     subsample_patterns,
     wsum,
 )
+from churnguard.value.diagnostics import Diagnostic, emit
 
 WARM_START_ABOVE = 60_000
 """Above this many distinct patterns the fit starts from a subsample's optimum."""
@@ -108,9 +107,11 @@ class BetaGeo(BaseFitter):
         penalty = self.penalizer * float(np.sum(np.exp(fit.theta) ** 2))
         self.log_likelihood_ = -(fit.value - penalty) * total
         if np.any(np.abs(fit.theta) > np.log(1e6)):
-            warnings.warn(f"BetaGeo: the fit ran to extreme parameters "
-                          f"{np.exp(fit.theta).round(4).tolist()}; the data may be too small or "
-                          f"degenerate. Try BetaGeo(penalizer=0.001).", stacklevel=2)
+            self.diagnostics_.append(Diagnostic(
+                "extreme_parameters", f"BetaGeo: the fit ran to extreme parameters "
+                f"{np.exp(fit.theta).round(4).tolist()}; the data may be too small or "
+                f"degenerate. Try BetaGeo(penalizer=0.001).", "BetaGeo"))
+        emit(self.diagnostics_)
         self.n_patterns_ = len(patterns.x)
         self.data_ = data
         self.time_unit_ = data.attrs.get("time_unit", "D")
@@ -137,7 +138,12 @@ class BetaGeo(BaseFitter):
         return pd.Series(1 / (1 + odds), index=output_index(self._data(data)), name="p_alive")
 
     def predict_purchases(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
-        """Expected number of purchases in the next ``t`` time units, given each history."""
+        """Expected number of purchases in the next ``t`` time units, given each history.
+
+        Kept within ``[0, p_alive · (r + x) / (α + T) · t]`` (its exact upper bound); where a
+        degenerate fit (a → 0, r and α huge) makes the closed form overflow, the bound (the
+        no-dropout limit) is returned.
+        """
         x, t_x, T = self._arrays(data)
         r, alpha, a, b = self.params_.to_numpy()
         z = t / (alpha + T + t)
@@ -146,8 +152,21 @@ class BetaGeo(BaseFitter):
             tail = 1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
                 r + x, b + x, a + b + x - 1, z)
         alive = self.p_alive(data).to_numpy()
-        return pd.Series(head * tail * alive, index=output_index(self._data(data)),
+        # E[X(t)] <= P(alive) · E[λ | alive] · t: the bound is also the a → 0 (no dropout)
+        # limit, used where extreme parameters overflow the hypergeometric function.
+        bound = alive * (r + x) / (alpha + T) * t
+        value = head * tail * alive
+        value = np.where(np.isfinite(value), np.clip(value, 0.0, bound), bound)
+        return pd.Series(value, index=output_index(self._data(data)),
                          name="expected_purchases")
+
+    def purchase_rate_if_retained(self, data: pd.DataFrame | None = None) -> pd.Series:
+        """Expected purchases per time unit of each customer who is still active:
+        ``E[λ | x, t_x, T, alive] = (r + x) / (α + T)``."""
+        x, _t_x, T = self._arrays(data)
+        r, alpha, _a, _b = self.params_.to_numpy()
+        return pd.Series((r + x) / (alpha + T), index=output_index(self._data(data)),
+                         name="purchase_rate_if_retained")
 
     def expected_purchases_curve(self, t: np.ndarray | list[float] | None = None) -> pd.DataFrame:
         """Expected cumulative purchases ``E[X(t)]`` of a customer just acquired.

@@ -1,4 +1,5 @@
-"""Customer lifetime value from a purchase model (BG/NBD or Pareto/NBD) and Gamma-Gamma."""
+"""Customer lifetime value from a purchase model (BG/NBD or Pareto/NBD) and a spend model
+(Gamma-Gamma or the shrinkage estimator of :mod:`churnguard.value.spend`)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,29 @@ import pandas as pd
 from churnguard.errors import SchemaError
 from churnguard.value._base import DAYS_PER_UNIT
 from churnguard.value.gamma_gamma import GammaGamma
+from churnguard.value.spend import ShrinkageSpend
 
 
-def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
+def clv(purchase_model: Any, spend_model: GammaGamma | ShrinkageSpend, *, months: int = 12,
         discount_rate: float = 0.01, margin: float | np.ndarray = 1.0,
         data: pd.DataFrame | None = None, time_unit: str | None = None) -> pd.DataFrame:
     """Discounted expected value of each customer over the next ``months``.
 
     ``CLV = Σ_{i=1..months} (E[X(i)] − E[X(i−1)]) · E[M] · margin / (1 + discount_rate)^i``
     where ``E[X(i)]`` is the purchase model's expected purchases in the first ``i`` months and
-    ``E[M]`` the Gamma-Gamma expected spend; months are 365.25/12 days long.
+    ``E[M]`` the spend model's expected spend per purchase; months are 365.25/12 days long.
+
+    ``value_if_retained`` is the same sum for a customer who stays: purchases at the posterior
+    rate ``E[λ | x, t_x, T, alive] = (r + x) / (α + T)`` with no dropout, so it is never below
+    ``clv``; ``expected_purchases_if_retained`` is that rate times the horizon.
 
     Parameters
     ----------
     purchase_model
         A fitted :class:`BetaGeo` or :class:`ParetoNBD`.
     spend_model
-        A fitted :class:`GammaGamma`.
+        A fitted :class:`GammaGamma` or :class:`~churnguard.value.spend.ShrinkageSpend` (the
+        latter needs the ``spend_summary`` columns in ``data``).
     months
         Horizon in months.
     discount_rate
@@ -43,7 +50,8 @@ def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
     Returns
     -------
     pandas.DataFrame
-        ``customer_id, p_alive, expected_purchases, expected_spend, clv``.
+        ``customer_id, p_alive, expected_purchases, expected_spend, clv,
+        expected_purchases_if_retained, value_if_retained``.
 
     Examples
     --------
@@ -53,8 +61,12 @@ def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
     ...     "monetary": [0, 35.0, 18, 10, 22, 20]})
     >>> bg, gg = BetaGeo(penalizer=0.001).fit(data), GammaGamma().fit(data)
     >>> values = clv(bg, gg, months=6, data=data)
-    >>> list(values.columns)
+    >>> list(values.columns)[:5]
     ['customer_id', 'p_alive', 'expected_purchases', 'expected_spend', 'clv']
+    >>> list(values.columns)[5:]
+    ['expected_purchases_if_retained', 'value_if_retained']
+    >>> bool((values["value_if_retained"] >= values["clv"]).all())
+    True
     """
     if months < 1:
         raise SchemaError(f"months must be at least 1; received {months}.")
@@ -72,11 +84,16 @@ def clv(purchase_model: Any, spend_model: GammaGamma, *, months: int = 12,
         cumulative = purchase_model.predict_purchases(month * units_per_month, data).to_numpy()
         value += (cumulative - previous) / (1 + discount_rate) ** month
         previous = cumulative
+    monthly = purchase_model.purchase_rate_if_retained(data).to_numpy() * units_per_month
+    discount = float(np.sum((1 + discount_rate) ** -np.arange(1, months + 1, dtype=float)))
     ids = data["customer_id"].to_numpy() if "customer_id" in data else data.index.to_numpy()
+    per_purchase = spend * np.asarray(margin, dtype=float)
     return pd.DataFrame({
         "customer_id": ids,
         "p_alive": purchase_model.p_alive(data).to_numpy(),
         "expected_purchases": previous,
         "expected_spend": spend,
-        "clv": value * spend * np.asarray(margin, dtype=float),
+        "clv": value * per_purchase,
+        "expected_purchases_if_retained": monthly * months,
+        "value_if_retained": monthly * discount * per_purchase,
     })

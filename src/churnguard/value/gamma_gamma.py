@@ -8,8 +8,6 @@ on repeat buyers from their number of repeat purchases ``x`` and mean repeat-pur
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -24,12 +22,16 @@ from churnguard.value._base import (
     require_columns,
     wsum,
 )
+from churnguard.value.diagnostics import Diagnostic, emit
 
 _COLUMNS = ("frequency", "monetary")
 WARM_START_ABOVE = 60_000
 """Above this many repeat buyers the fit starts from a subsample's optimum."""
 WARM_SAMPLE = 50_000
 SPEARMAN_SAMPLE = 100_000
+ABSURD_MEAN_RATIO = 2.0
+"""A population mean spend more than this many times the repeat buyers' observed mean is
+reported as absurd (q barely above 1: a tail the data never showed)."""
 
 
 def frequency_monetary_independence(data: pd.DataFrame) -> pd.Series:
@@ -43,7 +45,8 @@ def frequency_monetary_independence(data: pd.DataFrame) -> pd.Series:
     -------
     pandas.Series
         ``pearson``, ``pearson_p_value``, ``spearman``, ``n_customers``, ``independent``
-        (True when |pearson| <= 0.3).
+        (True when |pearson| <= 0.3, or when it is undefined because frequency or spend is
+        constant).
 
     Examples
     --------
@@ -70,7 +73,7 @@ def _independence(x: np.ndarray, m: np.ndarray) -> pd.Series:
     return pd.Series({"pearson": float(pearson.statistic),
                       "pearson_p_value": float(pearson.pvalue), "spearman": float(spearman),
                       "n_customers": n,
-                      "independent": abs(pearson.statistic) <= 0.3}, dtype=object)
+                      "independent": not abs(pearson.statistic) > 0.3}, dtype=object)
 
 
 class GammaGamma(BaseFitter):
@@ -134,11 +137,32 @@ class GammaGamma(BaseFitter):
         self.n_customers_ = len(x)
         self.data_ = data
         self.independence_ = _independence(x, m)
-        if not self.independence_["independent"]:
-            warnings.warn(f"frequency and monetary value are correlated (Pearson "
-                          f"{self.independence_['pearson']:.2f}); Gamma-Gamma assumes they are "
-                          f"independent, so its spend estimates may be biased.", stacklevel=2)
+        self.observed_mean_spend_ = float(np.mean(m))
+        self.diagnostics_ += self._spend_diagnostics()
+        emit(self.diagnostics_)
         return self
+
+    def _spend_diagnostics(self) -> list[Diagnostic]:
+        found = []
+        p, q, v = self.params_.to_numpy()
+        if q <= 1:
+            found.append(Diagnostic(
+                "infinite_mean_spend", f"GammaGamma: q = {q:.3g} <= 1, so the population mean "
+                f"spend p·v/(q−1) is infinite; customers without repeat purchases cannot be "
+                f"priced by this model.", "GammaGamma", "q"))
+        elif (mean := self.mean_spend()) > ABSURD_MEAN_RATIO * self.observed_mean_spend_:
+            found.append(Diagnostic(
+                "absurd_mean_spend", f"GammaGamma: q = {q:.3g} is close to 1 and the population "
+                f"mean spend {mean:,.4g} is {mean / self.observed_mean_spend_:.1f}× the "
+                f"observed mean of repeat buyers' spend ({self.observed_mean_spend_:,.4g}); "
+                f"customers without repeat purchases would be priced at it.", "GammaGamma",
+                "q"))
+        if not self.independence_["independent"]:
+            found.append(Diagnostic(
+                "spend_frequency_correlated", f"GammaGamma: frequency and monetary value are "
+                f"correlated (Pearson {self.independence_['pearson']:.2f}); the model assumes "
+                f"they are independent, so its spend estimates may be biased.", "GammaGamma"))
+        return found
 
     def expected_spend(self, data: pd.DataFrame | None = None) -> pd.Series:
         """Expected mean transaction value of each customer: ``p (v + x m̄) / (p x + q - 1)``.

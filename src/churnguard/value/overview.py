@@ -1,14 +1,14 @@
 """One call that gathers what the CLI and the report show about customer value.
 
-:func:`value_overview` fits BG/NBD and Gamma-Gamma on the RFM summary (weeks) as of a date,
-values every customer who bought before it (CLV, last-year revenue and, when activities and
-cost pools exist, last-year profit after cost-to-serve), assigns tiers and summarises them.
+:func:`value_overview` fits BG/NBD and the spend model (Gamma-Gamma when it can be trusted,
+else the shrinkage estimator) on the RFM summary (weeks) as of a date, values every customer
+who bought before it (CLV, value if retained, last-year revenue and, when activities and cost
+pools exist, last-year profit after cost-to-serve), assigns tiers and summarises them.
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,12 +16,15 @@ import ibis
 import pandas as pd
 
 from churnguard.value._data import table_of, to_date
-from churnguard.value.beta_geo import BetaGeo
-from churnguard.value.clv import clv
-from churnguard.value.gamma_gamma import GammaGamma
+from churnguard.value.diagnostics import Diagnostic
 from churnguard.value.profitability import profitability, profitability_summary
-from churnguard.value.rfm import rfm_summary
 from churnguard.value.tiers import DEFAULT_CUTOFFS, TIERS, tier_table
+from churnguard.value.valuation import (  # noqa: F401 - gross_margin is imported from here
+    fit_value_models,
+    gross_margin,
+    value_frame,
+    value_inputs,
+)
 
 
 @dataclass
@@ -36,7 +39,10 @@ class ValueOverview:
     margin: float
     profits: pd.DataFrame | None
     profit_summary: pd.Series | None
-    independence: pd.Series
+    independence: pd.Series | None
+    spend_estimator: str = "none"
+    spend_reason: str = ""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def tier_frame(self) -> pd.DataFrame:
         """The tiers shaped like :func:`value_tiers` output (for ``save_value_tiers``)."""
@@ -47,35 +53,9 @@ class ValueOverview:
         return frame
 
 
-def gross_margin(ws: Any, start: date, end: date) -> float:
-    """Σ(amount − cost) / Σ amount over orders in ``[start, end)`` that carry a cost; 1.0
-    when no order does (CLV is then revenue, not margin)."""
-    orders = table_of(ws, "orders")
-    if "cost" not in orders.columns:
-        return 1.0
-    day = orders.order_date.cast("date")
-    costed = orders.filter(day >= start, day < end, orders.cost.notnull())
-    totals = costed.aggregate(amount=costed.amount.sum(), cost=costed.cost.sum()).to_pandas()
-    amount, cost = totals["amount"].iloc[0], totals["cost"].iloc[0]
-    if pd.isna(amount) or amount <= 0:
-        return 1.0
-    return float(min(max((amount - cost) / amount, 0.0), 1.0))
-
-
 def _has_costs(ws: Any) -> bool:
     return (hasattr(ws, "has_table") and ws.has_table("activities")
             and ws.has_table("cost_pools"))
-
-
-def _fit(summary: pd.DataFrame) -> tuple[BetaGeo, GammaGamma, pd.DataFrame]:
-    bg = BetaGeo().fit(summary)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        gg = GammaGamma().fit(summary)
-    parameters = pd.concat([bg.summary().assign(model="BG/NBD"),
-                            gg.summary().assign(model="Gamma-Gamma")]).reset_index()
-    return bg, gg, parameters[["model", "parameter", "estimate", "std_error", "lower_95",
-                               "upper_95"]]
 
 
 def _customer_values(ws: Any, summary: pd.DataFrame, values: pd.DataFrame, start: date,
@@ -107,10 +87,11 @@ def value_overview(ws: Any, *, as_of: date | datetime | str, by: str = "clv",
     """
     cutoff = to_date(as_of)
     start = cutoff - timedelta(days=window_days)
-    summary = rfm_summary(ws, as_of=cutoff, time_unit="W")
-    bg, gg, parameters = _fit(summary)
+    summary = value_inputs(ws, as_of=cutoff, time_unit="W")
+    fit = fit_value_models(summary)
     margin = gross_margin(ws, start, cutoff)
-    values = clv(bg, gg, months=months, discount_rate=discount_rate, margin=margin)
+    values = value_frame(fit, months=months, margin=margin, discount_rate=discount_rate)
+    values = values.drop(columns=["margin", "spend_estimator"])
     profits = profitability(ws, start, cutoff) if _has_costs(ws) else None
     customers = _customer_values(ws, summary, values, start, cutoff, profits)
     column = {"clv": "clv", "revenue": "revenue_12m", "profit": "profit_12m"}.get(by)
@@ -123,9 +104,13 @@ def value_overview(ws: Any, *, as_of: date | datetime | str, by: str = "clv",
                                      .rename(columns={column: "value"})), cutoffs).to_pandas()
     customers = tiers.drop(columns="value").merge(customers, on="customer_id") \
         .sort_values("value_rank", ignore_index=True)
-    return ValueOverview(cutoff, by, customers, tier_overview(customers), parameters, margin,
-                         profits, profitability_summary(profits) if profits is not None
-                         else None, gg.independence_)
+    gamma_gamma = (fit.spend_model if fit.estimator == "gamma_gamma"
+                   else getattr(fit.spend_model, "gamma_gamma_", None))
+    return ValueOverview(cutoff, by, customers, tier_overview(customers), fit.parameters(),
+                         margin, profits, profitability_summary(profits) if profits is not None
+                         else None, getattr(gamma_gamma, "independence_", None),
+                         fit.estimator, getattr(fit.spend_model, "reason_", ""),
+                         fit.diagnostics)
 
 
 def tier_overview(customers: pd.DataFrame) -> pd.DataFrame:

@@ -16,8 +16,6 @@ numeric.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, logsumexp
@@ -33,6 +31,7 @@ from churnguard.value._base import (
     subsample_patterns,
     wsum,
 )
+from churnguard.value.diagnostics import Diagnostic, emit
 
 _COLUMNS = ("frequency", "recency", "T")
 WARM_START_ABOVE = 30_000
@@ -83,14 +82,15 @@ class ParetoNBD(BaseFitter):
             warm = _Objective(subsample_patterns(patterns, WARM_SAMPLE), penalizer)
         fit = fit_mle(_Objective(patterns, penalizer), np.log(start), model="ParetoNBD",
                       warm=warm, bounds=LOG_BOUNDS)
-        if np.any(np.abs(fit.theta) >= LOG_BOUNDS[1] - 1e-6):
-            warnings.warn(f"ParetoNBD: parameters {np.exp(fit.theta).round(4).tolist()} reached "
-                          f"the bound e^{LOG_BOUNDS[1]:g}: dropout rates barely differ between "
-                          f"customers (s and beta grow together). Predictions remain usable; s "
-                          f"and beta themselves are not identified. BetaGeo may suit better.",
-                          stacklevel=2)
         total = patterns.weight.sum()
         self._store_fit(fit, total)
+        if np.any(np.abs(fit.theta) >= LOG_BOUNDS[1] - 1e-6):
+            self.diagnostics_.append(Diagnostic(
+                "at_bound", f"ParetoNBD: parameters {np.exp(fit.theta).round(4).tolist()} "
+                f"reached the bound e^{LOG_BOUNDS[1]:g}: dropout rates barely differ between "
+                f"customers (s and beta grow together). Predictions remain usable; s and beta "
+                f"themselves are not identified. BetaGeo may suit better.", "ParetoNBD"))
+        emit(self.diagnostics_)
         self.log_likelihood_ = wsum(patterns.weight, _log_likelihood(np.exp(fit.theta),
                                                                       patterns))
         self.data_ = data
@@ -122,6 +122,14 @@ class ParetoNBD(BaseFitter):
         mean = (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
             1 - ((beta + T) / (beta + T + t)) ** (s - 1))
         return pd.Series(mean * alive, index=output_index(data), name="expected_purchases")
+
+    def purchase_rate_if_retained(self, data: pd.DataFrame | None = None) -> pd.Series:
+        """Expected purchases per time unit of each customer who is still active:
+        ``E[λ | x, t_x, T, alive] = (r + x) / (α + T)``."""
+        data, x, _t_x, T = self._arrays(data)
+        r, alpha, _s, _beta = self.params_.to_numpy()
+        return pd.Series((r + x) / (alpha + T), index=output_index(data),
+                         name="purchase_rate_if_retained")
 
     def expected_purchases_curve(self, t: np.ndarray | list[float] | None = None) -> pd.DataFrame:
         """Expected cumulative purchases ``E[X(t)]`` of a customer just acquired."""
