@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from churnguard.errors import ChurnguardError, ConfigError
 from churnguard.i18n import translate
 from churnguard.io.schema import TABLES
+from churnguard.report.fit_notes import latest_fit_notes
 from churnguard.web.deps import DbSession
 from churnguard.web.pages.admin_settings import (
     PLAYBOOK_FIELDS,
@@ -53,7 +54,8 @@ def _page(request: Request, user: User, db: Any, **extra: Any) -> Response:
                   settings_path=str(Path(ws.folder) / "churnguard.toml") if ws else "",
                   settings_version=current_version(Path(ws.folder) if ws else None),
                   can_edit_settings=ws is not None and user.role == "admin",
-                  playbook_fields=PLAYBOOK_FIELDS, task_kinds=TASK_KINDS, **extra)
+                  playbook_fields=PLAYBOOK_FIELDS, task_kinds=TASK_KINDS,
+                  fit_notes=latest_fit_notes(ws) if ws is not None else None, **extra)
 
 
 @router.get("/admin")
