@@ -39,6 +39,7 @@ from churnguard.reasons.text import (
     LATIN_WORD,
     POST_EN,
     POST_ZH,
+    PRAISED_ZH,
     PRE_EN,
     PRE_ZH,
     UNRELATED_ZH,
@@ -61,6 +62,7 @@ class Phrase:
     text: str
     weight: float
     tokens: tuple[str, ...] = ()  # English: stemmed tokens; last may end with "*"
+    pattern: re.Pattern[str] | None = None  # a colloquial pattern ("等了X小时") instead of text
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +73,7 @@ class Lexicon:
     english: tuple[Phrase, ...]
     chinese: tuple[Phrase, ...]
     whole: dict[str, str]
+    patterns: tuple[Phrase, ...] = ()  # regular expressions, both languages
 
     @cached_property
     def chinese_words(self) -> tuple[str, ...]:
@@ -121,19 +124,22 @@ def build_lexicon(taxonomy: Taxonomy | None = None) -> Lexicon:
     taxonomy = taxonomy or default_taxonomy()
     english: list[Phrase] = []
     chinese: list[Phrase] = []
+    patterns: list[Phrase] = []
     whole: dict[str, str] = {}
     for lang, target in (("en", english), ("zh", chinese)):
         data = _read_data(f"lexicon_{lang}.toml")
         for reason, words in data.pop("_whole", {}).items():
             whole.update({normalise(w): reason for w in words})
         for reason, groups in data.items():
-            for key, weight in (("strong", STRONG), ("terms", WEAK)):
+            for key, weight in (("strong", STRONG), ("colloquial", STRONG), ("terms", WEAK)):
                 for text in groups.get(key, []):
                     target.append(_make(lang, reason, text, weight))
+            for text in groups.get("patterns", []):
+                patterns.append(Phrase(reason, text, STRONG, (), re.compile(text)))
     for reason in taxonomy:
         english += [_make("en", reason.code, t, STRONG) for t in reason.keywords_en]
         chinese += [_make("zh", reason.code, t, STRONG) for t in reason.keywords_zh]
-    return Lexicon(taxonomy.version, tuple(english), tuple(chinese), whole)
+    return Lexicon(taxonomy.version, tuple(english), tuple(chinese), whole, tuple(patterns))
 
 
 def _make(lang: str, reason: str, text: str, weight: float) -> Phrase:
@@ -172,6 +178,8 @@ class _Matcher:
         self.vocabulary = {t for p in lexicon.english for t in p.tokens if not t.endswith("*")}
         self.typos: dict[str, str] = {}
         self.chinese = {p.text: p for p in lexicon.chinese}
+        self.zh_patterns = [p for p in lexicon.patterns if CJK.search(p.text)]
+        self.en_patterns = [p for p in lexicon.patterns if not CJK.search(p.text)]
         ordered = lexicon.chinese_words
         self.zh_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self.words = ordered
@@ -181,6 +189,7 @@ class _Matcher:
         raw = EN_TOKEN.findall(text)
         hits: list[_Hit] = []
         for clause, boost in english_clauses(raw):
+            first = len(hits)
             stems = [self._spell(stem(t)) for t in clause]
             i = 0
             while i < len(clause):
@@ -196,6 +205,28 @@ class _Matcher:
                     hits.append(_Hit(phrase, len(hits), boost))
                 # "delivery was always on time": the denying words are not phrases themselves
                 i = end + (len(denial.group(0).split()) if denial else 0)
+            if self.en_patterns:
+                hits += self._english_patterns(" ".join(clause), boost, hits[first:], len(hits))
+        return hits
+
+    def _english_patterns(self, clause: str, boost: float, found: list[_Hit],
+                          start: int) -> list[_Hit]:
+        """Pattern hits of reasons no phrase already found in the clause (patterns widen
+        the reach; they add no weight to a reason already read)."""
+        hits: list[_Hit] = []
+        seen = {h.phrase.reason for h in found}
+        for phrase in self.en_patterns:
+            if phrase.reason in seen:
+                continue
+            for m in phrase.pattern.finditer(clause):
+                before, after = clause[max(0, m.start() - 60):m.start()].rstrip(), \
+                    clause[m.end():].lstrip()
+                if PRE_EN.search(before) or POST_EN.match(after):
+                    continue
+                hits.append(_Hit(Phrase(phrase.reason, m.group(0), phrase.weight),
+                                 start + len(hits), boost))
+                seen.add(phrase.reason)
+                break
         return hits
 
     def _spell(self, word: str) -> str:
@@ -224,6 +255,7 @@ class _Matcher:
             return []
         hits: list[_Hit] = []
         for clause, boost in chinese_clauses(text):
+            first = len(hits)
             bounds: set[int] | None = None  # jieba runs only when a short phrase matched
             for m in self.zh_pattern.finditer(clause):
                 phrase = self.chinese[m.group(0)]
@@ -231,11 +263,26 @@ class _Matcher:
                     bounds = self._boundaries(clause) if bounds is None else bounds
                     if not {m.start(), m.end()} <= bounds:
                         continue
-                before, after = clause[:m.start()], clause[m.end():]
-                if PRE_ZH.search(before) or POST_ZH.match(after) or UNRELATED_ZH.match(after):
+                if self._denied_zh(clause, m.start(), m.end()):
                     continue
                 hits.append(_Hit(phrase, len(hits), boost))
+            seen = {h.phrase.reason for h in hits[first:]}
+            for phrase in self.zh_patterns:
+                if phrase.reason in seen:  # patterns widen the reach, they add no weight
+                    continue
+                for m in phrase.pattern.finditer(clause):
+                    if not self._denied_zh(clause, m.start(), m.end()):
+                        found = Phrase(phrase.reason, m.group(0), phrase.weight)
+                        hits.append(_Hit(found, len(hits), boost))
+                        seen.add(phrase.reason)
+                        break
         return hits
+
+    @staticmethod
+    def _denied_zh(clause: str, start: int, end: int) -> bool:
+        before, after = clause[:start], clause[end:]
+        return bool(PRE_ZH.search(before) or POST_ZH.match(after) or UNRELATED_ZH.match(after)
+                    or PRAISED_ZH.match(after))
 
     def _boundaries(self, clause: str) -> set[int]:
         bounds, position = {0}, 0
