@@ -49,11 +49,27 @@ def import_table(
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name or number.")] = None,
     encoding: Annotated[str | None, typer.Option(help="CSV encoding (detected).")] = None,
     save_mapping: Annotated[bool, typer.Option(help="Remember --map for this table.")] = False,
+    decimal: Annotated[str | None, typer.Option(
+        help="Decimal mark ('.' or ',') for number columns that do not show it (1,234).")
+    ] = None,
+    dayfirst: Annotated[bool, typer.Option(
+        "--dayfirst", help="Read dates such as 05/03/2024 as 5 March.")] = False,
+    monthfirst: Annotated[bool, typer.Option(
+        "--monthfirst", help="Read dates such as 05/03/2024 as May 3.")] = False,
 ) -> None:
-    """Validate a file and load it into a warehouse table (all or nothing)."""
+    """Validate a file and load it into a warehouse table (all or nothing).
+
+    Columns the file does not carry keep their stored values for rows already loaded.
+    """
+    if decimal not in (None, ".", ","):
+        raise ChurnguardError(f"--decimal {decimal!r}: use --decimal . or --decimal ,")
+    if dayfirst and monthfirst:
+        raise ChurnguardError("--dayfirst and --monthfirst contradict each other; pass one.")
+    date_order = "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
     with Workspace.open(workspace) as ws:
         result = ws.load(table, source, mapping=parse_mapping(map_), quarantine=quarantine,
-                         sheet=sheet, encoding=encoding, save_mapping=save_mapping)
+                         sheet=sheet, encoding=encoding, save_mapping=save_mapping,
+                         decimal=decimal, date_order=date_order)
     console.print(
         f"{result.source} → {table}: {result.rows_read:,} rows read, {result.inserted:,} new, "
         f"{result.updated:,} updated, {result.rejected:,} rejected"

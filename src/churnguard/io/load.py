@@ -8,12 +8,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import pandas as pd
 
-from churnguard.errors import DataImportError
+from churnguard.errors import DataImportError, SchemaError
+from churnguard.io.dates import DateOrder
 from churnguard.io.normalise import Problem, rename_columns
+from churnguard.io.numbers import Decimal
 from churnguard.io.readers import read_source
-from churnguard.io.schema import table_spec
+from churnguard.io.schema import TableSpec, table_spec
 from churnguard.io.validate import duplicate_keys, missing_columns, parse_frame, unknown_customers
 from churnguard.warehouse import to_canonical_arrow
 
@@ -47,6 +50,8 @@ def load_table(
     sheet: str | int | None = None,
     encoding: str | None = None,
     save_mapping: bool = False,
+    decimal: Decimal | None = None,
+    date_order: DateOrder | None = None,
 ) -> LoadResult:
     """Load ``source`` into canonical ``table`` of ``ws``.
 
@@ -69,6 +74,16 @@ def load_table(
         Excel sheet name/number; CSV encoding (detected: UTF-8, UTF-8 with BOM, GBK/GB18030).
     save_mapping
         Remember ``mapping`` in ``churnguard.toml`` for later loads of this table.
+    decimal
+        ``"."`` or ``","``: the decimal mark of number columns whose cells do not show it
+        (``1,234`` alone). Columns that show it (``12,5``, ``1,234.50``) decide for themselves.
+    date_order
+        ``"dayfirst"`` or ``"monthfirst"`` for dates such as ``05/03/2024`` when nothing in the
+        column decides.
+
+    Rows already in the table keep the columns the source does not carry: a customers file
+    with only ``customer_id,name`` renames customers and leaves their owner, segment and dates
+    as they were.
 
     Raises
     ------
@@ -80,12 +95,19 @@ def load_table(
     if mapping is None:
         mapping = ws.settings.mappings.get(table)
     raw = read_source(source, sheet=sheet, encoding=encoding)
-    frame = rename_columns(raw.frame, spec, mapping)
+    try:
+        frame = rename_columns(raw.frame, spec, mapping)
+    except SchemaError as exc:
+        raise SchemaError(f"{raw.name}: {exc}") from None
     missing = missing_columns(frame, spec)
     if missing:
         raise DataImportError(_summary(raw.name, table, missing), missing)
     row_numbers = pd.Series(range(raw.first_row, raw.first_row + len(frame)), index=frame.index)
-    parsed, bad, problems = parse_frame(frame, spec, row_numbers)
+    parsed, bad, problems, refused = parse_frame(frame, spec, row_numbers, decimal=decimal,
+                                                 date_order=date_order)
+    if refused:
+        raise DataImportError(_summary(raw.name, table, refused, quarantine_helps=False),
+                              refused)
     dup, dup_problems = duplicate_keys(parsed, spec, row_numbers)
     bad |= dup
     problems += dup_problems
@@ -102,7 +124,7 @@ def load_table(
     if problems:
         quarantine_path = _write_quarantine(ws, table, raw.frame, bad, problems, row_numbers,
                                             quarantine)
-    good = parsed[~bad]
+    good = _keep_absent_columns(ws, spec, parsed[~bad])
     counts = ws.warehouse.upsert(table, to_canonical_arrow(good, spec), key=spec.key)
     if save_mapping and mapping:
         _save_mapping(ws, table, mapping)
@@ -125,12 +147,30 @@ def _known_customers(ws: Workspace) -> pd.Series:
     return pd.Series(ids.to_pylist(), dtype=object)
 
 
-def _summary(source: str, table: str, problems: list[Problem]) -> str:
+def _keep_absent_columns(ws: Workspace, spec: TableSpec, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the columns the source lacks taken from the rows already stored under
+    the same key (null for new rows)."""
+    absent = [c for c in spec.column_names if c not in rows.columns]
+    if not absent or rows.empty or not ws.has_table(spec.name):
+        return rows
+    key = list(spec.key)
+    keys = ibis.memtable(rows[key].astype(object).reset_index(drop=True))
+    stored = ws.warehouse.table(spec.name)
+    kept = stored.semi_join(keys, key).select(*key, *absent).to_pandas()
+    if kept.empty:
+        return rows
+    merged = rows.reset_index().merge(kept, on=key, how="left", validate="many_to_one")
+    return merged.set_index("index").loc[rows.index]
+
+
+def _summary(source: str, table: str, problems: list[Problem], *,
+             quarantine_helps: bool = True) -> str:
     lines = [p.describe(source) for p in problems[:MAX_LISTED_PROBLEMS]]
     more = len(problems) - len(lines)
     tail = f"\n… and {more:,} more." if more > 0 else ""
-    head = (f"{source}: {len(problems):,} problem(s); nothing was loaded into {table}. "
-            f"Fix them, or pass --quarantine to load the good rows.\n")
+    fix = ("Fix them, or pass --quarantine to load the good rows." if quarantine_helps
+           else "Fix them and retry.")
+    head = f"{source}: {len(problems):,} problem(s); nothing was loaded into {table}. {fix}\n"
     return head + "\n".join(lines) + tail
 
 
@@ -148,7 +188,25 @@ def _write_quarantine(
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = ws.folder / "quarantine" / f"{table}-{stamp}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        _rejected_rows(raw, bad, problems, row_numbers).to_csv(path, index=False,
+                                                             encoding="utf-8-sig")
+    except OSError as exc:
+        blocked = next((p for p in (path.parent, *path.parent.parents) if p.is_file()), None)
+        why = (f"{blocked} is a file where a folder should be" if blocked is not None
+               else path.is_dir() and "a folder has that name" or exc.strerror or str(exc))
+        raise DataImportError(
+            f"{path}: cannot write the rejected rows there ({why}); nothing was loaded into "
+            f"{table}. Move what is in the way or pass another quarantine path."
+        ) from None
+    return path
+
+
+def _rejected_rows(raw: pd.DataFrame, bad: pd.Series, problems: list[Problem],
+                   row_numbers: pd.Series) -> pd.DataFrame:
     reasons: dict[int, list[str]] = {}
     for p in problems:
         if p.row is not None:
@@ -157,8 +215,7 @@ def _write_quarantine(
     rows = row_numbers[bad]
     rejected.insert(0, "row", rows.to_numpy())
     rejected["reason"] = ["; ".join(reasons.get(int(r), [])) for r in rows]
-    rejected.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    return rejected
 
 
 def _save_mapping(ws: Workspace, table: str, mapping: Mapping[str, str]) -> None:

@@ -1,8 +1,10 @@
 """Turn raw source columns into the canonical names and types, collecting every bad cell.
 
-Parsing is vectorised over whole columns. Dates accept ISO (``2024-03-05``, with a time too),
-``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` and Excel serial numbers; amounts accept thousands
-separators, currency signs and ``元`` (``¥1,234.50``), and ``(12.00)`` for a negative.
+Parsing is vectorised over whole columns and decided per column: numbers in
+:mod:`churnguard.io.numbers` (``¥1,234.50``, ``(12.00)``, ``12,5``; finite and in range), dates
+in :mod:`churnguard.io.dates` (``2024-03-05``, ``2024年3月5日``, ``05/03/2024`` with the order
+decided by the column). Text loses surrounding blanks and invisible characters (a byte-order
+mark before an id never makes a second customer).
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from churnguard.errors import SchemaError
+from churnguard.io.cells import Parsed, as_text, clean_text, empty_mask
+from churnguard.io.dates import DateOrder, parse_dates
+from churnguard.io.numbers import Decimal, parse_numbers
 from churnguard.io.schema import Column, TableSpec
+
+__all__ = ["HEADER_ALIASES", "Problem", "as_text", "empty_mask", "parse_column",
+           "rename_columns"]
 
 # Headers that Chinese and English exports commonly use for canonical columns.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -59,7 +66,10 @@ class Problem:
 
     def describe(self, source: str) -> str:
         where = f"{source} row {self.row:,}" if self.row is not None else source
-        shown = "" if self.value is None else f": {str(self.value)!r}"
+        text, size = str(self.value), ""
+        if len(text) > 60:
+            text, size = f"{text[:40]}…{text[-10:]}", f" ({len(text):,} characters)"
+        shown = "" if self.value is None else f": {text!r}{size}"
         return f"{where}, column {self.column}{shown} {self.message}"
 
 
@@ -69,7 +79,15 @@ def rename_columns(
     """Rename source headers to canonical names.
 
     ``mapping`` maps canonical name → source header (``{"amount": "销售额"}``). Headers that
-    already are canonical names, or a known alias, are picked up without a mapping.
+    already are canonical names, or a known alias, are picked up without a mapping. A mapping
+    that would leave two columns with one name is refused, never resolved by guessing.
+
+    Examples
+    --------
+    >>> from churnguard.io.schema import table_spec
+    >>> frame = pd.DataFrame({"编号": ["c1"], "客户名称": ["恒信"]})
+    >>> rename_columns(frame, table_spec("customers"), {"customer_id": "编号"}).columns.tolist()
+    ['customer_id', 'name']
     """
     mapping = dict(mapping or {})
     unknown = [name for name in mapping if name not in spec.column_names]
@@ -78,132 +96,84 @@ def rename_columns(
             f"--map names {', '.join(unknown)}, not columns of {spec.name}. "
             f"Columns: {', '.join(spec.column_names)}."
         )
-    missing_sources = [src for src in mapping.values() if src not in frame.columns]
+    headers = [str(col) for col in frame.columns]
+    _refuse_repeated(headers, "the source has")
+    missing_sources = [src for src in mapping.values() if src not in headers]
     if missing_sources:
         raise SchemaError(
             f"--map refers to {', '.join(map(repr, missing_sources))}, not in the source. "
-            f"Source columns: {', '.join(map(str, frame.columns))}."
+            f"Source columns: {', '.join(headers)}."
         )
+    by_source: dict[str, list[str]] = {}
+    for canonical, src in mapping.items():
+        by_source.setdefault(src, []).append(canonical)
+    for src, names in by_source.items():
+        if len(names) > 1:
+            raise SchemaError(
+                f"--map {' and --map '.join(f'{n}={src}' for n in names)} use the same source "
+                f"column {src!r}; map each source column to one column."
+            )
     renames = {src: canonical for canonical, src in mapping.items()}
-    lowered = {str(col).strip().lower(): col for col in frame.columns}
+    for canonical, src in mapping.items():
+        if canonical in headers and canonical != src and canonical not in renames:
+            raise SchemaError(
+                f"--map {canonical}={src}: the source also has a column named {canonical!r}. "
+                f"Map that one elsewhere (e.g. --map <column>={canonical}) or remove it from "
+                f"the file."
+            )
+    lowered: dict[str, str] = {}
+    for col in headers:
+        lowered.setdefault(col.strip().lower(), col)
     for canonical in spec.column_names:
         if canonical in renames.values():
             continue
-        candidates = (canonical, *HEADER_ALIASES.get(canonical, ()))
-        for candidate in candidates:
+        for candidate in (canonical, *HEADER_ALIASES.get(canonical, ())):
             col = lowered.get(candidate.lower())
             if col is not None and col not in renames:
                 renames[col] = canonical
                 break
-    return frame.rename(columns=renames)
+    out = frame.set_axis(headers, axis=1).rename(columns=renames)
+    _refuse_repeated([str(c) for c in out.columns], "after renaming, the source has")
+    return out
 
 
-def as_text(series: pd.Series) -> pd.Series:
-    """``series`` as Arrow-backed strings (vectorised string kernels)."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        return series
-    return series.astype(pd.StringDtype("pyarrow"))
+def _refuse_repeated(headers: list[str], where: str) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(headers, start=1):
+        if name in seen:
+            raise SchemaError(
+                f"{where} two columns named {name!r} (columns {seen[name]} and {position}). "
+                f"Rename or remove one, or say which to use with --map."
+            )
+        seen[name] = position
 
 
-def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    """Parse ``series`` as ``column.type``. Returns the parsed values and a mask of bad cells
-    (present but unparseable)."""
+def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None = None,
+                 date_order: DateOrder | None = None,
+                 row_numbers: pd.Series | None = None) -> Parsed:
+    """Parse ``series`` as ``column.type``; bad cells and a column refusal come back with it.
+
+    Examples
+    --------
+    >>> from churnguard.io.schema import table_spec
+    >>> ids = parse_column(pd.Series([" \\ufeffc1"]), table_spec("customers").column("customer_id"))
+    >>> ids.values.tolist()
+    ['c1']
+    """
     blank = empty_mask(series)
     if column.type == "string":
-        values = as_text(series).str.strip().mask(blank)
-        return values, pd.Series(False, index=series.index)
+        text = clean_text(series).cast(pa.string())
+        values = pd.Series(text.to_pandas(types_mapper={pa.string(): pd.StringDtype(
+            "pyarrow")}.get).to_numpy(), index=series.index,
+            dtype=pd.StringDtype("pyarrow")).mask(blank)
+        return Parsed.clean(values)
     if column.type in ("float64", "int64"):
-        values = parse_amount(series)
+        parsed = parse_numbers(series, decimal=decimal, row_numbers=row_numbers)
     elif column.type in ("timestamp", "date"):
-        values = parse_datetime(series)
+        parsed = parse_dates(series, date_order=date_order, row_numbers=row_numbers)
         if column.type == "date":
-            values = values.dt.normalize()
+            parsed.values = parsed.values.dt.normalize()
     else:  # pragma: no cover - the schema only uses the types above
         raise AssertionError(column.type)
-    bad = values.isna() & ~blank
-    return values, bad
-
-
-_MONEY_NOISE = r"[¥￥$€£,\s元]|RMB|CNY"
-_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-
-
-def parse_amount(values: pd.Series) -> pd.Series:
-    """Numbers from text such as ``¥1,234.50``, ``1 234``, ``(12.00)``, ``-3``.
-
-    Examples
-    --------
-    >>> parse_amount(pd.Series(["¥1,234.50", "(12)", "x"])).tolist()
-    [1234.5, -12.0, nan]
-    """
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return pd.to_numeric(values, errors="coerce").astype("float64")
-    text = pa.array(as_text(values).str.strip())
-    cleaned = pc.replace_substring_regex(text, _MONEY_NOISE, "")
-    negative = pc.fill_null(pc.match_substring_regex(cleaned, r"^\(.*\)$"), False)
-    cleaned = pc.replace_substring_regex(cleaned, r"^\((.*)\)$", r"\1")
-    valid = pc.fill_null(pc.match_substring_regex(cleaned, _NUMBER), False)
-    numbers = pc.cast(pc.if_else(valid, cleaned, pa.scalar(None, cleaned.type)), pa.float64())
-    numbers = pc.if_else(negative, pc.negate(numbers), numbers)
-    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index,
-                     dtype="float64")
-
-
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def parse_datetime(values: pd.Series) -> pd.Series:
-    """Timestamps from ISO, ``2024/3/5``, ``2024年3月5日``, ``20240305`` or Excel serials.
-
-    Examples
-    --------
-    >>> days = pd.Series(["2024-03-05", "2024/3/5", "2024年3月5日", "45356"])
-    >>> parse_datetime(days).dt.day.tolist()
-    [5, 5, 5, 5]
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = pd.to_datetime(values)
-        out = out.dt.tz_convert(None) if out.dt.tz is not None else out
-        return out.astype("datetime64[us]")
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return _from_excel_serial(pd.to_numeric(values, errors="coerce"))
-    text = as_text(values).str.strip()
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    missing = parsed.isna() & text.notna()
-    if missing.any():
-        parsed = parsed.where(~missing, _parse_local_dates(text[missing]))
-    return parsed.dt.tz_convert(None).astype("datetime64[us]")
-
-
-def _parse_local_dates(text: pd.Series) -> pd.Series:
-    """The slow path for the few cells that are not ISO: Chinese, slashed, compact, serial."""
-    text = (
-        text.astype(pd.StringDtype("python"))
-        .str.replace("年", "-", regex=False)
-        .str.replace("月", "-", regex=False)
-        .str.replace(r"[日号]", "", regex=True)
-        .str.replace(r"[/.](?=\d)", "-", regex=True)
-    )
-    compact = text.str.fullmatch(r"\d{8}").fillna(False)
-    text = text.where(~compact, text.str.slice(0, 4) + "-" + text.str.slice(4, 6) + "-"
-                      + text.str.slice(6, 8))
-    parsed = pd.to_datetime(text.astype(object), format="mixed", errors="coerce", utc=True)
-    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,5}(\.\d+)?").fillna(False))
-                           .astype(object), errors="coerce")
-    from_serial = _from_excel_serial(serial).dt.tz_localize("UTC")
-    return parsed.where(parsed.notna(), from_serial)
-
-
-def _from_excel_serial(numbers: pd.Series) -> pd.Series:
-    days = numbers.where(numbers.between(1, 2_958_465)).to_numpy(dtype="float64")
-    stamps = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-    return pd.Series(stamps, index=numbers.index).astype("datetime64[us]")
-
-
-def empty_mask(series: pd.Series) -> pd.Series:
-    """Cells that are null or blank text."""
-    blank = series.isna()
-    if series.dtype == object or pd.api.types.is_string_dtype(series):
-        stripped = as_text(series).str.strip()
-        blank = blank | (stripped == "").fillna(True).astype(bool)
-    return blank.astype(bool)
+    parsed.bad = parsed.bad & ~blank
+    return parsed

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from churnguard.io.dates import DateOrder
 from churnguard.io.normalise import Problem, empty_mask, parse_column
+from churnguard.io.numbers import Decimal, decided_style, number_styles
 from churnguard.io.schema import TableSpec
 
 
@@ -21,27 +23,32 @@ def missing_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
 
 
 def parse_frame(
-    raw: pd.DataFrame, spec: TableSpec, row_numbers: pd.Series
-) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
+    raw: pd.DataFrame, spec: TableSpec, row_numbers: pd.Series, *,
+    decimal: Decimal | None = None, date_order: DateOrder | None = None,
+) -> tuple[pd.DataFrame, pd.Series, list[Problem], list[Problem]]:
     """Parse every canonical column present in ``raw``.
 
-    Returns the parsed frame, a boolean Series of bad rows, and the problems found.
+    Returns the parsed frame, a boolean Series of bad rows, the problems found in cells, and
+    the columns refused as a whole (which no quarantine can load around). Number columns that
+    do not decide their decimal mark follow the other number columns of the source.
     """
     parsed = pd.DataFrame(index=raw.index)
     bad_rows = pd.Series(False, index=raw.index)
     problems: list[Problem] = []
-    for column in spec.columns:
-        if column.name not in raw.columns:
-            continue
-        values, bad = parse_column(raw[column.name], column)
+    refused: list[Problem] = []
+    present = [c for c in spec.columns if c.name in raw.columns]
+    decimal = decimal or _file_decimal(raw, [c for c in present
+                                             if c.type in ("float64", "int64")])
+    for column in present:
+        result = parse_column(raw[column.name], column, decimal=decimal, date_order=date_order,
+                              row_numbers=row_numbers)
+        values = result.values
         parsed[column.name] = values
-        kind = {"timestamp": "date", "date": "date", "float64": "number",
-                "int64": "number"}.get(column.type, column.type)
-        hint = {"date": "Use YYYY-MM-DD (or 2024/3/5, 2024年3月5日).",
-                "number": "Use digits, e.g. 1234.50."}.get(kind, "")
-        problems += _problems(raw[column.name], bad, row_numbers, column.name,
-                              f"is not a {kind}. {hint}".strip())
-        bad_rows |= bad
+        if result.column_problem:
+            refused.append(Problem(None, column.name, None, result.column_problem))
+        problems += _problems(raw[column.name], result.bad, row_numbers, column.name,
+                              result.messages)
+        bad_rows |= result.bad
         if not column.nullable:
             empty = empty_mask(raw[column.name])
             problems += _problems(raw[column.name], empty, row_numbers, column.name,
@@ -53,7 +60,7 @@ def parse_frame(
                                   f"is not one of {', '.join(column.choices)}.")
             bad_rows |= unknown
         if column.non_negative:
-            negative = values.lt(0).fillna(False) & ~bad
+            negative = values.lt(0).fillna(False) & ~result.bad
             problems += _problems(raw[column.name], negative, row_numbers, column.name,
                                   "is negative; it must be 0 or more.")
             bad_rows |= negative
@@ -63,7 +70,15 @@ def parse_frame(
             problems += _problems(raw[column.name], future, row_numbers, column.name,
                                   "is in the future.")
             bad_rows |= future
-    return parsed, bad_rows, problems
+    return parsed, bad_rows, problems, refused
+
+
+def _file_decimal(raw: pd.DataFrame, columns: list) -> Decimal | None:
+    """The decimal mark the source's number columns agree on (None if none or they differ)."""
+    decided = {decided_style(number_styles(raw[c.name])) for c in columns
+               if not pd.api.types.is_numeric_dtype(raw[c.name])}
+    decided.discard(None)
+    return decided.pop() if len(decided) == 1 else None
 
 
 def duplicate_keys(
@@ -103,14 +118,16 @@ def unknown_customers(
 
 
 def _problems(
-    values: pd.Series, mask: pd.Series, row_numbers: pd.Series, column: str, message: str,
-    *, show_value: bool = True,
+    values: pd.Series, mask: pd.Series, row_numbers: pd.Series, column: str,
+    message: str | pd.Series, *, show_value: bool = True,
 ) -> list[Problem]:
+    """One problem per masked cell; ``message`` is one text or a text per cell."""
     if not mask.any():
         return []
+    texts = message[mask] if isinstance(message, pd.Series) else [message] * int(mask.sum())
     return [
-        Problem(int(row), column, value if show_value else None, message)
-        for row, value in zip(row_numbers[mask], values[mask], strict=True)
+        Problem(int(row), column, value if show_value else None, text)
+        for row, value, text in zip(row_numbers[mask], values[mask], texts, strict=True)
     ]
 
 
