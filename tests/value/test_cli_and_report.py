@@ -65,7 +65,8 @@ def test_value_command_table_save_and_errors(cdnow_workspace):
 def test_report_section(cdnow_workspace, workspace):
     section = value_section.build(cdnow_workspace, date(1997, 10, 1))
     assert section is not None
-    assert [c.id for c in section.charts] == ["value-tiers", "value-clv", "value-whale"]
+    assert [c.id for c in section.charts] == ["value-tiers", "value-clv", "value-whale",
+                                              "value-holdout"]
     assert "2,357 customers" in section.intro
     assert value_section.build(workspace, date(1997, 10, 1)) is None  # no orders
 

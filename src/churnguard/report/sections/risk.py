@@ -65,27 +65,61 @@ def _intro(result: BacktestResult, scores: pd.DataFrame, as_of: date) -> str:
             f"{recency['roc_auc']:.3f}); expected maximum profit of a retention offer "
             f"{model['emp']:.2f} per customer vs {recency['emp']:.2f}. "
             f"As of {as_of:%Y-%m-%d}, {high:,} of {len(scores):,} active customers are high "
-            f"risk (p ≥ 50%){money}. Reasons come from the model's own contributions; "
-            f"rules are the configurable warning signals (预警信号).")
+            f"risk (p ≥ 50%){money}. The save list is ordered by profit at risk (churn risk × "
+            f"what the customer is worth if retained; ties by that value); customers already "
+            f"silent for most of the churn window (lapsing) are listed apart, by value, for "
+            f"win-back. Reasons come from the model's own contributions.")
 
 
 def _tables(result: BacktestResult, scores: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     table = result.table.reset_index()
     table["model"] = table["model"].map(MODEL_LABELS)
-    top = scores.head(TOP)
-    shown = pd.DataFrame({
-        "rank": top["rank"], "customer": top["customer_id"],
-        "p_churn %": (100 * top["p_churn"]).round(1), "band": top["risk_band"],
-        "health": top["health_score"], "CLV": top["clv"],
-        "profit at risk": top["profit_at_risk"], "owner": top["owner_id"],
-        "reasons 原因": top["reasons_zh"] + " / " + top["reasons"],
-        "warning signals": top["rules_fired"],
-    })
+    save, lapsing = at_risk_lists(scores)
     calibration = result.calibration.rename(columns={"predicted": "predicted rate",
                                                      "observed": "observed rate"})
-    return [("Backtest: model vs baselines (回测)", table.round(4)),
-            (f"Top {TOP} at-risk customers (高风险客户)", shown),
-            ("Calibration by decile of predicted risk", calibration.round(4))]
+    tables = [("Backtest: model vs baselines (回测)", table.round(4)),
+              (f"Top {TOP} customers to save, by profit at risk (挽留名单)",
+               _shown(save.head(TOP)))]
+    if len(lapsing):
+        tables.append((f"Top {TOP} lapsing customers to win back, by value (召回名单)",
+                       _shown(lapsing.head(TOP))))
+    tables.append(("Calibration by decile of predicted risk", calibration.round(4)))
+    return tables
+
+
+def at_risk_lists(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The save list (customers not lapsing, most profit at risk first, ties by value if
+    retained, then id) and the win-back list (lapsing, by value if retained, then id); scores
+    without ``lifecycle`` or ``value_if_retained`` (an older layout) count as active and are
+    valued by ``clv``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "p_churn": [.9, .5, .5, .99],
+    ...                   "profit_at_risk": [90.0, 100.0, 100.0, 99.0],
+    ...                   "value_if_retained": [100.0, 200.0, 300.0, 100.0],
+    ...                   "lifecycle": ["active", "active", "active", "lapsing"]})
+    >>> [frame["customer_id"].tolist() for frame in at_risk_lists(s)]
+    [['c', 'b', 'a'], ['d']]
+    """
+    value = scores["value_if_retained"] if "value_if_retained" in scores else scores["clv"]
+    frame = scores.assign(_value=value.astype("float64"))
+    lapsing = (frame["lifecycle"] == "lapsing") if "lifecycle" in frame else \
+        pd.Series(False, index=frame.index)
+    save = frame[~lapsing].sort_values(["profit_at_risk", "_value", "customer_id"],
+                                       ascending=[False, False, True], na_position="last")
+    back = frame[lapsing].sort_values(["_value", "customer_id"], ascending=[False, True],
+                                      na_position="last")
+    return save.reset_index(drop=True), back.reset_index(drop=True)
+
+
+def _shown(top: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer": top["customer_id"], "profit at risk": top["profit_at_risk"].round(0),
+        "value if retained": top["_value"].round(0),
+        "p_churn %": (100 * top["p_churn"]).round(1), "health": top["health_score"],
+        "owner": top["owner_id"], "why 原因": top["reasons_zh"] + " / " + top["reasons"],
+    })
 
 
 def _lift_chart(result: BacktestResult) -> Chart:

@@ -1,4 +1,6 @@
-"""Report section: customer value — tiers, core customers, CLV distribution, whale curve."""
+"""Report section: customer value — tiers, core customers, CLV distribution, whale curve, which
+spend estimator was used and what the fits warned about, and the CLV checked on a holdout
+(predicted vs actual revenue by decile, beside "last period's revenue")."""
 
 from __future__ import annotations
 
@@ -12,10 +14,16 @@ from churnguard.errors import ChurnguardError
 from churnguard.report.document import Chart, Section
 
 if TYPE_CHECKING:
+    from churnguard.value.diagnostics import Diagnostic
     from churnguard.value.overview import ValueOverview
     from churnguard.workspace import Workspace
 
 MIN_BUYERS = 20
+HOLDOUT_MONTHS = 6
+ESTIMATORS = {"gamma_gamma": "Gamma-Gamma (Gamma-Gamma 模型)",
+              "shrinkage": "the robust shrinkage estimator: each customer's own average spend "
+                           "shrunk towards the group's (稳健收缩估计)",
+              "none": "no spend model (too little data)"}
 
 
 def build(ws: Workspace, as_of: date) -> Section | None:
@@ -30,11 +38,88 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         return None  # too little history to fit the CLV models
     if len(overview.customers) < MIN_BUYERS:
         return None
-    charts = [_tier_chart(overview.tiers), _clv_chart(overview.customers["clv"])]
+    charts = [_tier_chart(overview.tiers)]
+    if overview.customers["clv"].notna().any():  # NaN when BG/NBD could not be fitted
+        charts.append(_clv_chart(overview.customers["clv"].dropna()))
     if overview.profits is not None and len(overview.profits):
         charts.append(_whale_chart(overview.profits))
-    return Section("Customer value · 客户价值与核心客户", _intro(overview),
-                   tables=_tables(overview), charts=charts)
+    tables = _tables(overview)
+    if overview.diagnostics:
+        tables.insert(0, ("Fit warnings 模型拟合警告", fit_warnings_table(overview.diagnostics)))
+    intro = _intro(overview)
+    holdout = holdout_check(ws, as_of)
+    if holdout is not None:
+        intro += " " + holdout_text(holdout)
+        tables.append((f"CLV on a {HOLDOUT_MONTHS}-month holdout 预测与实际", holdout))
+        charts.append(holdout_chart(holdout))
+    return Section("Customer value · 客户价值与核心客户", intro, tables=tables, charts=charts)
+
+
+def fit_warnings_table(diagnostics: list[Diagnostic]) -> pd.DataFrame:
+    """The fits' warnings as ``model, code, warning`` rows.
+
+    Examples
+    --------
+    >>> from churnguard.value.diagnostics import Diagnostic
+    >>> fit_warnings_table([Diagnostic("infinite_mean_spend", "q <= 1", "GammaGamma")]).values
+    array([['GammaGamma', 'infinite_mean_spend', 'q <= 1']], dtype=object)
+    """
+    return pd.DataFrame({"model": [d.model for d in diagnostics],
+                         "code": [d.code for d in diagnostics],
+                         "warning": [d.message for d in diagnostics]})
+
+
+def holdout_check(ws: Workspace, as_of: date) -> pd.DataFrame | None:
+    """:func:`~churnguard.value.validate_clv` calibrated ``HOLDOUT_MONTHS`` before ``as_of``
+    (the holdout ends at ``as_of``); None when the history is too short to fit it."""
+    from churnguard.value import validate_clv
+
+    calibration_end = (pd.Timestamp(as_of) - pd.DateOffset(months=HOLDOUT_MONTHS)).date()
+    try:
+        return validate_clv(ws, calibration_end, months=HOLDOUT_MONTHS)
+    except ChurnguardError:
+        return None
+
+
+def holdout_text(table: pd.DataFrame) -> str:
+    """One paragraph: the holdout's three figures beside the baseline's."""
+    model, baseline = table.attrs["summary"], table.attrs["baseline"]
+    return (f"Checked on a holdout: fitted on orders before {table.attrs['calibration_end']}, "
+            f"the forecast of the next {HOLDOUT_MONTHS} months' revenue (to "
+            f"{table.attrs['end']}) was {_signed(model['total_error'])} against actual in total "
+            f"(last period's revenue as the forecast: {_signed(baseline['total_error'])}), "
+            f"{_signed(model['one_time_error'])} for one-time buyers "
+            f"({_signed(baseline['one_time_error'])}), and off by "
+            f"{model['mean_decile_abs_error']:.0%} per predicted decile on average "
+            f"({baseline['mean_decile_abs_error']:.0%}). "
+            f"检验：以 {table.attrs['calibration_end']} 前的订单拟合，预测其后 "
+            f"{HOLDOUT_MONTHS} 个月的收入。")
+
+
+def _signed(value: float) -> str:
+    return "–" if value is None or value != value else f"{value:+.0%}"
+
+
+def holdout_chart(table: pd.DataFrame) -> Chart:
+    """Predicted vs actual revenue per predicted decile, with the baseline's forecast."""
+    deciles = table[~table["decile"].isin(["total", "one_time"])]
+    return Chart("value-holdout", {
+        "title": {"text": "CLV check 预测与实际: next-period revenue by predicted decile",
+                  "textStyle": {"fontSize": 13}},
+        "tooltip": {"trigger": "axis"}, "legend": {"top": 24},
+        "grid": {"top": 60, "left": 70, "right": 20, "bottom": 40},
+        "xAxis": {"type": "category", "name": "decile (1 = highest predicted)",
+                  "nameLocation": "middle", "nameGap": 26,
+                  "data": deciles["decile"].tolist()},
+        "yAxis": {"type": "value", "name": "revenue"},
+        "series": [
+            {"name": "predicted", "type": "bar",
+             "data": deciles["predicted_revenue"].round(0).tolist()},
+            {"name": "actual", "type": "bar", "data": deciles["actual_revenue"].round(0).tolist()},
+            {"name": "last period's revenue (baseline)", "type": "line",
+             "data": deciles["baseline_revenue"].round(0).tolist()},
+        ],
+    })
 
 
 def _intro(overview: ValueOverview) -> str:
@@ -44,7 +129,14 @@ def _intro(overview: ValueOverview) -> str:
             f"{core['customers_share']:.0%} by 12-month CLV) brought "
             f"{core['revenue_12m_share']:.0%} of last year's revenue and hold "
             f"{core['clv_share']:.0%} of the expected margin of the next 12 months "
-            f"(BG/NBD × Gamma-Gamma, gross margin {overview.margin:.0%}, 1% monthly discount).")
+            f"(BG/NBD purchases × spend per purchase from "
+            f"{ESTIMATORS.get(overview.spend_estimator, overview.spend_estimator)}, "
+            f"gross margin {overview.margin:.0%}, 1% monthly discount).")
+    if overview.spend_reason:
+        text += f" Spend model chosen because: {overview.spend_reason}."
+    if overview.diagnostics:
+        text += (f" The fits gave {len(overview.diagnostics)} warning(s) (拟合警告), listed "
+                 f"below: read the CLV with them in mind.")
     if overview.profit_summary is not None:
         summary = overview.profit_summary
         text += (f" After activity-based cost-to-serve (作业成本法), "
