@@ -54,7 +54,8 @@ def require(table: ibis.Table, columns: dict[str, str | None], *, what: str) -> 
                           f"{', '.join(table.columns)}. Pass the right *_col arguments.")
 
 
-_SIGNATURE = {"activities": {"activity", "count"}, "cost_pools": {"activity", "total_cost"}}
+_SIGNATURE = {"activities": {"activity", "count"}, "cost_pools": {"activity", "total_cost"},
+              "customers": {"customer_id"}}
 
 
 def _looks_like(source: Any, name: str) -> bool:

@@ -52,6 +52,8 @@ class Diagnostic:
     message: str
     model: str = ""
     parameter: str = ""
+    span: float = float("nan")
+    """For ``not_identified``: upper / lower 95% bound (log scale); inf without an error."""
 
     def __str__(self) -> str:
         return self.message
@@ -101,10 +103,11 @@ def unidentified(names: list[str] | pd.Index, estimate: np.ndarray, std_error: n
         else:
             continue
         se_text = f"standard error {se:.3g}; " if np.isfinite(se) else ""
+        span = math.exp(min(2 * Z95 * se / theta, 700)) if np.isfinite(se) else math.inf
         found.append(Diagnostic(
             "not_identified",
             f"{model}: parameter {name} = {theta:.3g} is not identified ({se_text}{why}). "
-            f"Predictions that depend on it are guesses.", model, str(name)))
+            f"Predictions that depend on it are guesses.", model, str(name), span))
     return found
 
 

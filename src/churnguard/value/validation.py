@@ -18,7 +18,7 @@ import pandas as pd
 from churnguard.errors import SchemaError
 from churnguard.value._base import DAYS_PER_UNIT
 from churnguard.value._data import table_of, to_date
-from churnguard.value.valuation import fit_value_models, value_inputs
+from churnguard.value.valuation import SEGMENT, fit_value_models, value_inputs
 
 VALIDATION_COLUMNS = ["decile", "customers", "predicted_revenue", "actual_revenue", "error",
                       "baseline_revenue", "baseline_error"]
@@ -58,7 +58,7 @@ def _figures(predicted: np.ndarray, actual: np.ndarray, decile: np.ndarray,
 
 
 def validate_clv(source: Any, calibration_end: date | datetime | str, *,
-                 months: int = 6) -> pd.DataFrame:
+                 months: int = 6, segment_col: str | None = SEGMENT) -> pd.DataFrame:
     """Predicted against actual revenue of the calibration customers, per predicted decile.
 
     Parameters
@@ -70,6 +70,8 @@ def validate_clv(source: Any, calibration_end: date | datetime | str, *,
     months
         Length of the holdout window in calendar months (the baseline window before
         ``calibration_end`` has the same length).
+    segment_col
+        As in :func:`~churnguard.value.customer_value`: the models are the ones it uses.
 
     Returns
     -------
@@ -99,7 +101,7 @@ def validate_clv(source: Any, calibration_end: date | datetime | str, *,
     cutoff = to_date(calibration_end)
     end = (pd.Timestamp(cutoff) + pd.DateOffset(months=months)).date()
     start = (pd.Timestamp(cutoff) - pd.DateOffset(months=months)).date()
-    data = value_inputs(source, as_of=cutoff, time_unit="W")
+    data = value_inputs(source, as_of=cutoff, time_unit="W", segment_col=segment_col)
     if data.empty:
         raise SchemaError(f"validate_clv: no customer bought before {cutoff}; pick a later "
                           f"calibration_end.")
@@ -109,8 +111,7 @@ def validate_clv(source: Any, calibration_end: date | datetime | str, *,
                           f"{cutoff} ({'; '.join(d.message for d in fit.diagnostics)}). Pick "
                           f"a later calibration_end.")
     horizon = (end - cutoff).days / DAYS_PER_UNIT["W"]
-    predicted = (fit.purchase_model.predict_purchases(horizon, data).to_numpy()
-                 * fit.spend_model.expected_spend(data).to_numpy())
+    predicted = fit.predict_purchases(horizon) * fit.spend_model.expected_spend(data).to_numpy()
     ids = data["customer_id"].to_numpy()
     actual = _lookup(window_revenue(source, cutoff, end), ids)
     baseline = _lookup(window_revenue(source, start, cutoff), ids)
