@@ -66,7 +66,7 @@ class Customer(Base):
         Index("ix_customers_owner_winback", "owner_id", "lifecycle",
               value_if_retained.desc().nulls_last(), "id"),
         Index("ix_customers_winback", "lifecycle", value_if_retained.desc().nulls_last(), "id"),
-        Index("ix_customers_owner_status", "owner_id", "status", "lifecycle"),
+        Index("ix_customers_owner_status", "owner_id", "lifecycle", "status"),
     )
 
 

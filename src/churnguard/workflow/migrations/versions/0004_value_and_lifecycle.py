@@ -10,7 +10,7 @@ serve both orders page by page without sorting a book:
   ``(lifecycle, profit_at_risk DESC, value_if_retained DESC, id)``: a rep's / everyone's save list;
 - ``customers (owner_id, lifecycle, value_if_retained DESC, id)`` and
   ``(lifecycle, value_if_retained DESC, id)``: the win-back lists;
-- ``customers (owner_id, status, lifecycle)``: each list's size from the index alone.
+- ``customers (owner_id, lifecycle, status)``: each list's size from the index alone.
 
 Existing rows become ``active`` until the next sync brings their lifecycle. ``DESC`` sorts NULLs
 last as the queries ask (``NULLS LAST``): PostgreSQL is told so, SQLite does it by itself.
@@ -54,7 +54,7 @@ def _new_indexes() -> list[tuple[str, list]]:
         ("ix_customers_worklist", ["lifecycle", profit, value, "id"]),
         ("ix_customers_owner_winback", ["owner_id", "lifecycle", value, "id"]),
         ("ix_customers_winback", ["lifecycle", value, "id"]),
-        ("ix_customers_owner_status", ["owner_id", "status", "lifecycle"]),
+        ("ix_customers_owner_status", ["owner_id", "lifecycle", "status"]),
     ]
 
 
