@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from churnguard.constraints import OutOfRangeError
 from churnguard.workflow.errors import ConflictError, InvalidInputError
 from churnguard.workflow.models import Survey, Task
 from churnguard.workflow.services import complaints
@@ -81,8 +82,12 @@ def test_resolution_records_compensation_and_sends_a_follow_up_survey(db):
 def test_negative_compensation_is_refused(db):
     users = team(db)
     complaint = complaints.log_complaint(db, customer(db, "c1", users["ann"]))
-    with pytest.raises(InvalidInputError, match="compensation -5 is negative"):
+    with pytest.raises(OutOfRangeError, match="compensation: -5 is outside 0 to"):
         complaints.resolve(db, complaint, version=1, resolution="x", compensation=-5)
+    for number in (float("inf"), float("nan")):  # JSON's 1e400, a form's "inf"
+        with pytest.raises(OutOfRangeError, match="is not a finite number"):
+            complaints.resolve(db, complaint, version=1, resolution="x", compensation=number)
+    assert complaint.status == "open"
 
 
 def test_complaint_edits_use_optimistic_locking_and_move_the_deadline(db):

@@ -46,6 +46,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from churnguard.constraints import RecordId
 from churnguard.i18n import COOKIE_NAME, negotiate_language
 from churnguard.web.security import SESSION_COOKIE, CookieSigner
 from churnguard.workflow.db import writing
@@ -157,11 +158,11 @@ def _visible_customer(customer_id: str, user: CurrentUser, db: DbSession) -> Cus
     return scope.get_customer(db, user, customer_id)
 
 
-def _visible_task(task_id: int, user: CurrentUser, db: DbSession) -> Task:
+def _visible_task(task_id: RecordId, user: CurrentUser, db: DbSession) -> Task:
     return scope.get_task(db, user, task_id)
 
 
-def _visible_complaint(complaint_id: int, user: CurrentUser, db: DbSession) -> Complaint:
+def _visible_complaint(complaint_id: RecordId, user: CurrentUser, db: DbSession) -> Complaint:
     return scope.get_complaint(db, user, complaint_id)
 
 
@@ -169,27 +170,27 @@ def _page_customer(customer_id: str, user: PageUser, db: DbSession) -> Customer:
     return scope.get_customer(db, user, customer_id)
 
 
-def _page_task(task_id: int, user: PageUser, db: DbSession) -> Task:
+def _page_task(task_id: RecordId, user: PageUser, db: DbSession) -> Task:
     return scope.get_task(db, user, task_id)
 
 
-def _page_complaint(complaint_id: int, user: PageUser, db: DbSession) -> Complaint:
+def _page_complaint(complaint_id: RecordId, user: PageUser, db: DbSession) -> Complaint:
     return scope.get_complaint(db, user, complaint_id)
 
 
-def _visible_case(case_id: int, user: CurrentUser, db: DbSession) -> RiskCase:
+def _visible_case(case_id: RecordId, user: CurrentUser, db: DbSession) -> RiskCase:
     return scope.get_case(db, user, case_id)
 
 
-def _visible_care_event(event_id: int, user: CurrentUser, db: DbSession) -> CareEvent:
+def _visible_care_event(event_id: RecordId, user: CurrentUser, db: DbSession) -> CareEvent:
     return scope.get_care_event(db, user, event_id)
 
 
-def _visible_survey(survey_id: int, user: CurrentUser, db: DbSession) -> Survey:
+def _visible_survey(survey_id: RecordId, user: CurrentUser, db: DbSession) -> Survey:
     return scope.get_survey(db, user, survey_id)
 
 
-def _managed_user(user_id: int, user: CurrentUser, db: DbSession) -> User:
+def _managed_user(user_id: RecordId, user: CurrentUser, db: DbSession) -> User:
     return scope.get_managed_user(db, user, user_id)
 
 

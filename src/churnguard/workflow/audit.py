@@ -6,6 +6,7 @@ and its audit entry commit or roll back together. The acting user is ``session.i
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -83,8 +84,18 @@ def _entry(obj: Any, action: str) -> dict[str, Any] | None:
 
 
 def _plain(value: Any) -> Any:
+    """A JSON-safe value: dates as ISO text; ``inf``/``NaN`` as text, since JSON has no such
+    numbers and one such row would make the database's JSON functions fail on the whole log.
+
+    Examples
+    --------
+    >>> _plain(float("inf")), _plain(date(2024, 3, 5)), _plain(2.5)
+    ('inf', '2024-03-05', 2.5)
+    """
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return value
 
 

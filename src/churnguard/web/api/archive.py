@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Day, Text
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCustomer
 from churnguard.workflow.errors import NotFoundError
@@ -29,12 +30,12 @@ class ChurnRecordPublic(BaseModel):
 
 
 class Visit(BaseModel):
-    visited_on: date
-    note: str | None = None
+    visited_on: Day
+    note: Text | None = None
 
 
 class WonBack(BaseModel):
-    on: date
+    on: Day
 
 
 def _public(record: ChurnRecord) -> ChurnRecordPublic:

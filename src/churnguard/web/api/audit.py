@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import RecordId
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import Admin, DbSession
 from churnguard.workflow.models import AuditEntry
@@ -30,7 +31,7 @@ class AuditPublic(BaseModel):
 @router.get("")
 def list_audit(user: Admin, db: DbSession, paging: Annotated[Paging, Depends(paging)],
                entity: str | None = None, entity_id: str | None = None,
-               actor_id: int | None = None) -> Page[AuditPublic]:
+               actor_id: RecordId | None = None) -> Page[AuditPublic]:
     """Changes, newest first; filter by ``entity`` (table), ``entity_id`` or ``actor_id``."""
     query = select(AuditEntry)
     for column, value in ((AuditEntry.entity, entity), (AuditEntry.entity_id, entity_id),

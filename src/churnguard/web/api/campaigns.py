@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Day, RecordId, Seed, Share, ShortText
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import DbSession, Manager
 from churnguard.workflow.errors import NotFoundError
@@ -24,14 +24,14 @@ class CampaignCreate(BaseModel):
     """Targets: ``customer_ids``, or ``archive_valuable=true`` for the valuable churned
     customers in the caller's scope (win-back)."""
 
-    name: str
-    kind: str = "win_back"
+    name: ShortText
+    kind: ShortText = "win_back"
     customer_ids: list[str] = []
     archive_valuable: bool = False
-    holdout_share: float = 0.2
-    seed: int = 0
-    starts_on: date | None = None
-    ends_on: date | None = None
+    holdout_share: Share = 0.2
+    seed: Seed = 0
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
 
 class Outcomes(BaseModel):
@@ -72,13 +72,13 @@ def create(body: CampaignCreate, user: Manager, db: DbSession) -> dict[str, Any]
 
 
 @router.get("/{campaign_id}")
-def get_campaign(campaign_id: int, user: Manager, db: DbSession) -> dict[str, Any]:
+def get_campaign(campaign_id: RecordId, user: Manager, db: DbSession) -> dict[str, Any]:
     """Success rate, holdout rate and uplift with its 95 % interval."""
     return service.campaign_effect(db, _campaign(db, campaign_id))
 
 
 @router.post("/{campaign_id}/contact")
-def contact(campaign_id: int, user: Manager, db: DbSession, request: Request
+def contact(campaign_id: RecordId, user: Manager, db: DbSession, request: Request
             ) -> dict[str, int]:
     """Mark the treatment group contacted (customers at the contact cap are skipped)."""
     policy = WorkflowPolicy.of(request.app.state.workspace)
@@ -86,7 +86,7 @@ def contact(campaign_id: int, user: Manager, db: DbSession, request: Request
 
 
 @router.post("/{campaign_id}/outcomes")
-def outcomes(campaign_id: int, body: Outcomes, user: Manager, db: DbSession
+def outcomes(campaign_id: RecordId, body: Outcomes, user: Manager, db: DbSession
              ) -> dict[str, Any]:
     """Record outcomes ``{customer_id: success|failure|pending}``."""
     campaign = _campaign(db, campaign_id)

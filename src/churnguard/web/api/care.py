@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Day, Days
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCareEvent
 from churnguard.workflow.models import CareEvent
@@ -37,7 +38,7 @@ def _public(event: CareEvent) -> CareEventPublic:
 
 @router.get("")
 def list_care(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depends(paging)],
-              start: date | None = None, days: int = 30, status: str = "planned"
+              start: Day | None = None, days: Days = 30, status: str = "planned"
               ) -> Page[CareEventPublic]:
     """Care events of the caller's customers in ``[start, start + days]``."""
     start = start or date.today()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Money, ShortText, Text
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, Manager, VisibleCase
 from churnguard.workflow.models import Offer, RetentionPlan, RiskCase
@@ -36,12 +37,12 @@ class CaseDetail(CasePublic):
 
 
 class StageMove(BaseModel):
-    stage: str
+    stage: ShortText
 
 
 class PlanCreate(BaseModel):
-    summary: str
-    offers: list[tuple[str, float]] = []
+    summary: Text
+    offers: list[tuple[ShortText, Money]] = []
 
 
 def _public(case: RiskCase) -> CasePublic:

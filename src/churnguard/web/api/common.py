@@ -9,6 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from churnguard.constraints import PageNumber, PageSize
+
 T = TypeVar("T")
 
 
@@ -26,8 +28,8 @@ class Paging(BaseModel):
     page_size: int = 50
 
 
-def paging(request: Request, page: Annotated[int, Query(ge=1)] = 1,
-           page_size: Annotated[int | None, Query(ge=1)] = None) -> Paging:
+def paging(request: Request, page: Annotated[PageNumber, Query()] = 1,
+           page_size: Annotated[PageSize | None, Query()] = None) -> Paging:
     """``?page=&page_size=`` (size capped by the app settings)."""
     settings = request.app.state.settings
     size = min(page_size or settings.page_size, settings.max_page_size)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Money, ShortText, Text
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleComplaint
 from churnguard.workflow.models import Complaint, utcnow
@@ -41,16 +42,16 @@ class ComplaintPublic(BaseModel):
 
 class ComplaintCreate(BaseModel):
     customer_id: str
-    severity: str = "medium"
-    reason: str | None = None
-    description: str = ""
+    severity: ShortText = "medium"
+    reason: ShortText | None = None
+    description: Text = ""
 
 
 class ComplaintUpdate(BaseModel):
     version: int
-    severity: str | None = None
-    reason: str | None = None
-    description: str | None = None
+    severity: ShortText | None = None
+    reason: ShortText | None = None
+    description: Text | None = None
 
 
 class Versioned(BaseModel):
@@ -59,9 +60,9 @@ class Versioned(BaseModel):
 
 class Resolution(BaseModel):
     version: int
-    resolution: str
-    compensation: float = 0.0
-    compensation_note: str | None = None
+    resolution: Text
+    compensation: Money = 0.0
+    compensation_note: ShortText | None = None
 
 
 def policy(request: Request) -> WorkflowPolicy:

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 
+from churnguard.constraints import Points, RecordId, ShortText
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCustomer, visible_customers
-from churnguard.workflow.models import Customer, PointsEntry, Task
+from churnguard.workflow.models import Customer, Task
 from churnguard.workflow.services import loyalty
 from churnguard.workflow.services.worklist import list_order
 
@@ -57,7 +58,7 @@ def list_customers(user: CurrentUser, db: DbSession,
                    paging: Annotated[Paging, Depends(paging)],
                    q: Annotated[str | None, Query(description="id or name contains")] = None,
                    risk_band: str | None = None, segment: str | None = None,
-                   owner_id: int | None = None,
+                   owner_id: RecordId | None = None,
                    lifecycle: Annotated[str | None, Query(pattern="^(active|lapsing)$")] = None,
                    sort: Annotated[str, Query(pattern="^(id|risk|value)$")] = "risk",
                    ) -> Page[CustomerPublic]:
@@ -81,8 +82,7 @@ def list_customers(user: CurrentUser, db: DbSession,
 @router.get("/{customer_id}")
 def get_customer(customer: VisibleCustomer, db: DbSession) -> CustomerDetail:
     """One customer (404 when unknown, 403 when it is in someone else's book)."""
-    balance = db.scalar(select(func.coalesce(func.sum(PointsEntry.delta), 0))
-                        .where(PointsEntry.customer_id == customer.id))
+    balance = loyalty.points_balance(db, customer.id)
     open_tasks = db.scalar(select(func.count()).select_from(Task).where(
         Task.customer_id == customer.id, Task.status == "open"))
     base = customer_public(customer).model_dump()
@@ -94,8 +94,8 @@ def get_customer(customer: VisibleCustomer, db: DbSession) -> CustomerDetail:
 
 
 class PointsChange(BaseModel):
-    delta: int
-    reason: str
+    delta: Points
+    reason: ShortText
 
 
 @router.post("/{customer_id}/points")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from churnguard.constraints import Day
 from churnguard.web.deps import CurrentUser, DbSession
 from churnguard.workflow.services import campaigns, reporting
 
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/kpis", tags=["kpis"])
 
 @router.get("")
 def get_kpis(request: Request, user: CurrentUser, db: DbSession,
-             end: Annotated[date | None, Query(description="end of the span, exclusive "
+             end: Annotated[Day | None, Query(description="end of the span, exclusive "
                                                             "(default today)")] = None,
              months: Annotated[int, Query(ge=1, le=60)] = 12,
              freq: Annotated[str, Query(pattern="^(month|quarter|year|all)$")] = "month",

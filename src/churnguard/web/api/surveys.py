@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import RecordId, Score, ShortText, Text
 from churnguard.web.deps import CurrentUser, DbSession, Manager, VisibleSurvey
 from churnguard.workflow.errors import NotFoundError
 from churnguard.workflow.models import Improvement
@@ -20,13 +21,13 @@ router = APIRouter(tags=["surveys"])
 
 class SurveyCreate(BaseModel):
     customer_id: str
-    kind: str = "csat"
+    kind: ShortText = "csat"
 
 
 class Answer(BaseModel):
-    question: str
-    score: float | None = None
-    text: str | None = None
+    question: ShortText
+    score: Score | None = None
+    text: Text | None = None
 
 
 class SurveyPublic(BaseModel):
@@ -39,8 +40,8 @@ class SurveyPublic(BaseModel):
 
 
 class ImprovementCreate(BaseModel):
-    reason: str
-    description: str
+    reason: ShortText
+    description: Text
 
 
 def _survey(survey: Any) -> SurveyPublic:
@@ -81,7 +82,7 @@ def create_improvement(body: ImprovementCreate, user: Manager, db: DbSession
 
 
 @router.post("/improvements/{improvement_id}/done")
-def complete(improvement_id: int, user: Manager, db: DbSession) -> dict[str, Any]:
+def complete(improvement_id: RecordId, user: Manager, db: DbSession) -> dict[str, Any]:
     """Mark the fix done: the owners get a task to tell each customer who complained."""
     row = db.get(Improvement, improvement_id)
     if row is None:

@@ -7,11 +7,11 @@ session cookie).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 
+from churnguard.constraints import Day
 from churnguard.errors import ConfigError
 from churnguard.web.deps import Admin, DbSession
 from churnguard.workflow.services.sync import sync
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/sync", tags=["sync"])
 
 
 @router.post("")
-def run_sync(request: Request, user: Admin, db: DbSession, as_of: date | None = None
+def run_sync(request: Request, user: Admin, db: DbSession, as_of: Day | None = None
              ) -> dict[str, Any]:
     """Pull scores, tiers, customers and owners; create playbook tasks; push results back."""
     ws = request.app.state.workspace

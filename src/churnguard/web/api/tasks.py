@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from annotated_types import MaxLen, MinLen
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Day, ShortText
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, Language, VisibleTask
 from churnguard.workflow.models import Task
@@ -44,19 +46,19 @@ class TaskPublic(BaseModel):
 
 class TaskCreate(BaseModel):
     customer_id: str
-    title: str
-    kind: str = "call"
-    due_date: date | None = None
+    title: Annotated[str, MinLen(1), MaxLen(300)]
+    kind: ShortText = "call"
+    due_date: Day | None = None
 
 
 class TaskUpdate(BaseModel):
     """Send the ``version`` you read; 409 when someone saved in between."""
 
     version: int
-    title: str | None = None
-    due_date: date | None = None
-    status: str | None = None
-    outcome: str | None = None
+    title: Annotated[str, MinLen(1), MaxLen(300)] = None  # type: ignore[assignment]
+    due_date: Day | None = None
+    status: ShortText = None  # type: ignore[assignment]  # may be left out, never null
+    outcome: Annotated[str, MaxLen(300)] | None = None
 
 
 def _public(task: Task, lang: str) -> TaskPublic:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MaxLen, MinLen
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from churnguard.constraints import Day, RecordId, ShortText
 from churnguard.web.api.auth import UserPublic
 from churnguard.web.api.customers import CustomerPublic, customer_public
 from churnguard.web.deps import Admin, CurrentUser, DbSession, ManagedUser, Manager
@@ -19,25 +20,25 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 class UserCreate(BaseModel):
-    username: str
-    password: str
-    role: str = "rep"
-    display_name: str | None = None
-    manager_id: int | None = None
+    username: Annotated[str, MinLen(1), MaxLen(80)]
+    password: ShortText
+    role: ShortText = "rep"
+    display_name: ShortText | None = None
+    manager_id: RecordId | None = None
 
 
 class Leaving(BaseModel):
-    left_on: date
+    left_on: Day
 
 
 class Reassign(BaseModel):
     customer_ids: list[str]
-    to_user_id: int
+    to_user_id: RecordId
 
 
 class BulkReassign(BaseModel):
-    to_user_ids: list[int]
-    rule: str = "least_loaded"
+    to_user_ids: list[RecordId]
+    rule: ShortText = "least_loaded"
 
 
 def _public(user: User) -> UserPublic:

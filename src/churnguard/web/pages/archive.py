@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import case, func, select
 
+from churnguard.constraints import Day
 from churnguard.web.deps import DbSession, PageUser
 from churnguard.web.pages.common import language, page_role, redirect, render
 from churnguard.web.pages.customer import reason_choices
@@ -56,7 +57,7 @@ def archive(request: Request, user: PageUser, db: DbSession, reason: str = "",
 @router.post("/archive/{record_id}/visit")
 def add_visit(record_id: int, user: PageUser, db: DbSession,
               note: Annotated[str, Form()] = "",
-              visited_on: Annotated[date | None, Form()] = None) -> Response:
+              visited_on: Annotated[Day | None, Form()] = None) -> Response:
     """Log a return visit to a churned customer (回访)."""
     record = db.get(ChurnRecord, record_id)
     if record is None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 
+from churnguard.constraints import Seed, Share
 from churnguard.web.deps import DbSession
 from churnguard.web.pages.common import page_role, redirect, render
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
@@ -68,11 +69,11 @@ def preview(request: Request, user: Manager, db: DbSession, status: str = "", ti
 @router.post("/campaigns")
 def launch(user: Manager, db: DbSession, name: Annotated[str, Form()],
            kind: Annotated[str, Form()] = "win_back",
-           holdout_share: Annotated[float, Form()] = 0.2,
+           holdout_share: Annotated[Share, Form()] = 0.2,
            status: Annotated[str, Form()] = "", tier: Annotated[str, Form()] = "",
            segment: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            core_only: Annotated[bool, Form()] = False,
-           seed: Annotated[int, Form()] = 0) -> Response:
+           seed: Annotated[Seed, Form()] = 0) -> Response:
     """Create the campaign, draw the holdout at random, and give owners a task per target."""
     campaign = launch_campaign(db, user, name=name, kind=kind, holdout_share=holdout_share,
                                seed=seed, status=status, tier=tier, segment=segment,

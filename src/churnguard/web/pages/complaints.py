@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import case, func, select
 
+from churnguard.constraints import Money
 from churnguard.web.deps import DbSession, PageComplaint, PageUser
 from churnguard.web.pages.common import redirect, render
 from churnguard.workflow.errors import InvalidInputError
@@ -41,7 +42,7 @@ def complaints_queue(request: Request, user: PageUser, db: DbSession,
 
 @router.post("/complaints/{complaint_id}/resolve")
 def resolve(complaint: PageComplaint, user: PageUser, db: DbSession,
-            resolution: Annotated[str, Form()], compensation: Annotated[float, Form()] = 0.0,
+            resolution: Annotated[str, Form()], compensation: Annotated[Money, Form()] = 0.0,
             compensation_note: Annotated[str, Form()] = "",
             version: Annotated[int | None, Form()] = None,
             survey: Annotated[bool, Form()] = False) -> Response:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
+from churnguard.constraints import Day, Money
 from churnguard.report.review import optional_function
 from churnguard.web.deps import DbSession, PageCustomer, PageUser
 from churnguard.web.pages import actions
@@ -26,7 +27,6 @@ from churnguard.web.pages.data import (
 )
 from churnguard.web.pages.worklist import reason_texts, why_at_risk
 from churnguard.workflow.models import (
-    AuditEntry,
     CampaignMember,
     ChurnRecord,
     Complaint,
@@ -37,6 +37,7 @@ from churnguard.workflow.models import (
     Task,
 )
 from churnguard.workflow.services import scope
+from churnguard.workflow.services.history import customer_trail
 
 router = APIRouter()
 SEARCH_LIMIT = 50
@@ -146,10 +147,7 @@ def workflow_facts(db: Any, customer_id: str) -> dict[str, Any]:
     plans = db.scalars(select(RetentionPlan).where(RetentionPlan.customer_id == customer_id)
                        .order_by(RetentionPlan.created_at.desc())).all()
     offers = db.scalars(select(Offer).where(Offer.plan_id.in_([p.id for p in plans]))).all()
-    audit = db.scalars(select(AuditEntry).where(
-        or_(AuditEntry.entity_id == customer_id,
-            AuditEntry.after["customer_id"].as_string() == customer_id))
-        .order_by(AuditEntry.at.desc()).limit(40)).all()
+    audit = customer_trail(db, customer_id)  # by index; a bad entry cannot break it
     return {
         "complaints": db.scalars(select(Complaint).where(Complaint.customer_id == customer_id)
                                  .order_by(Complaint.received_at.desc())).all(),
@@ -185,7 +183,7 @@ def log_contact(customer: PageCustomer, user: PageUser, db: DbSession,
 @router.post("/customers/{customer_id}/plan")
 def create_plan(customer: PageCustomer, user: PageUser, db: DbSession,
                 summary: Annotated[str, Form()], offer: Annotated[str, Form()] = "",
-                cost: Annotated[float, Form()] = 0.0) -> Response:
+                cost: Annotated[Money, Form()] = 0.0) -> Response:
     """Create a retention plan (opening a risk case when needed), with an optional offer."""
     actions.create_plan(db, customer, user, summary=summary, offer=offer, cost=cost)
     return redirect(f"/customers/{customer.id}#tasks")
@@ -193,7 +191,7 @@ def create_plan(customer: PageCustomer, user: PageUser, db: DbSession,
 
 @router.post("/customers/{customer_id}/churn")
 def record_churn(customer: PageCustomer, user: PageUser, db: DbSession,
-                 churn_date: Annotated[date, Form()], reason: Annotated[str, Form()],
+                 churn_date: Annotated[Day, Form()], reason: Annotated[str, Form()],
                  valuable: Annotated[bool, Form()] = False,
                  notes: Annotated[str, Form()] = "") -> Response:
     """Record that the customer left, why, and whether they were valuable."""
@@ -204,7 +202,7 @@ def record_churn(customer: PageCustomer, user: PageUser, db: DbSession,
 
 @router.post("/customers/{customer_id}/won-back")
 def mark_won_back(customer: PageCustomer, user: PageUser, db: DbSession,
-                  won_back_on: Annotated[date | None, Form()] = None) -> Response:
+                  won_back_on: Annotated[Day | None, Form()] = None) -> Response:
     """Mark a churned customer as won back."""
     actions.mark_won_back(db, customer, user, on=won_back_on or date.today())
     return redirect(f"/customers/{customer.id}")

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import Integer, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from churnguard.constraints import MAX_SEED, check_number
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
 from churnguard.workflow.models import Campaign, CampaignMember, Contact, User, utcnow
 from churnguard.workflow.models.campaigns import CAMPAIGN_KINDS, OUTCOMES
@@ -40,6 +41,7 @@ def create_campaign(session: Session, name: str, customer_ids: Iterable[str], *,
                                 f"{', '.join(CAMPAIGN_KINDS)}.")
     if not 0 <= holdout_share < 1:
         raise InvalidInputError(f"holdout_share={holdout_share} must be in [0, 1).")
+    seed = int(check_number(seed, name="seed", low=0, high=MAX_SEED))
     ids = sorted(set(customer_ids))
     if not ids:
         raise InvalidInputError(f"campaign {name!r} has no target customers.")

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from churnguard.constraints import MAX_MONEY, check_number
 from churnguard.workflow.errors import InvalidInputError
 from churnguard.workflow.models import (
     CaseStage,
@@ -100,12 +101,14 @@ def add_plan(session: Session, case: RiskCase, summary: str, *, author: User | N
              offers: list[tuple[str, float]] = (), now: datetime | None = None) -> RetentionPlan:
     """Write a retention plan with its offers (description, cost); the case moves to
     ``plan_in_place``."""
+    costs = [check_number(cost, name=f"offer {description!r} cost", low=0, high=MAX_MONEY)
+             for description, cost in offers]
     plan = RetentionPlan(case_id=case.id, customer_id=case.customer_id, summary=summary,
                          author_id=author.id if author else None, created_at=now or utcnow())
     session.add(plan)
     session.flush()
-    for description, cost in offers:
-        session.add(Offer(plan_id=plan.id, description=description, cost=float(cost)))
+    for (description, _), cost in zip(offers, costs, strict=True):
+        session.add(Offer(plan_id=plan.id, description=description, cost=cost))
     if case.stage == "at_risk":
         move_case(session, case, "plan_in_place", now=now)
     session.flush()

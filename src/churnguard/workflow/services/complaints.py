@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from churnguard.constraints import MAX_MONEY, check_number
 from churnguard.workflow.errors import InvalidInputError
 from churnguard.workflow.models import Complaint, Customer, Survey, Task, User, utcnow
 from churnguard.workflow.models.complaints import SEVERITIES
@@ -86,8 +87,7 @@ def resolve(session: Session, complaint: Complaint, *, version: int | None, reso
     check_version(complaint.version, version)
     if complaint.status in ("resolved", "closed"):
         raise InvalidInputError(f"complaint {complaint.id} is already {complaint.status}.")
-    if compensation < 0:
-        raise InvalidInputError(f"compensation {compensation} is negative; give an amount ≥ 0.")
+    compensation = check_number(compensation, name="compensation", low=0, high=MAX_MONEY)
     now = now or utcnow()
     complaint.status = "resolved"
     complaint.resolution = resolution

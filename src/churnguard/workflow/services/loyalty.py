@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
+from churnguard.constraints import MAX_POINTS, check_number
 from churnguard.workflow.errors import InvalidInputError
 from churnguard.workflow.models import Contact, Customer, PointsEntry, User, utcnow
 from churnguard.workflow.settings import WorkflowPolicy
@@ -25,6 +26,7 @@ def add_points(session: Session, customer: Customer, delta: int, reason: str, *,
                by: User | None = None, now: datetime | None = None) -> int:
     """Add (or, negative, redeem) points; returns the new balance. The balance never goes
     below zero."""
+    delta = int(check_number(delta, name="points change", low=-MAX_POINTS, high=MAX_POINTS))
     balance = points_balance(session, customer.id)
     if balance + delta < 0:
         raise InvalidInputError(f"customer {customer.id} has {balance} points; cannot redeem "
@@ -36,8 +38,10 @@ def add_points(session: Session, customer: Customer, delta: int, reason: str, *,
 
 
 def points_balance(session: Session, customer_id: str) -> int:
-    """The sum of a customer's ledger."""
-    return int(session.scalar(select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
+    """The sum of a customer's ledger (summed as floating point, so entries stored before
+    changes were limited cannot overflow the engine's 64-bit integer sum)."""
+    return int(session.scalar(select(func.coalesce(func.sum(cast(PointsEntry.delta, Float)),
+                                                   0)).where(
         PointsEntry.customer_id == customer_id)) or 0)
 
 

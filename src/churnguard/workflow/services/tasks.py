@@ -127,6 +127,10 @@ def update_task(session: Session, task: Task, *, version: int | None,
     if unknown:
         raise InvalidInputError(f"cannot change {', '.join(sorted(unknown))} of a task; "
                                 f"editable: {', '.join(EDITABLE)}.")
+    for key in ("title", "status"):
+        if key in changes and changes[key] is None:
+            raise InvalidInputError(f"a task's {key} cannot be null; leave {key} out to keep "
+                                    f"it as it is.")
     status = changes.get("status")
     if status is not None and status not in TASK_STATUSES:
         raise InvalidInputError(f"task status {status!r} is not one of "
