@@ -195,8 +195,9 @@ def _line_of(data: bytes, offset: int) -> int:
 
 
 def _check_quotes(text: str, sep: str, name: str) -> None:
-    """Refuse a quote that never closes: every later row would be read into one cell."""
-    if text.count('"') % 2 == 0:
+    """Refuse a quote that never closes (every later row would be read into one cell) and
+    text after a closing quote (``"ab"c``): Arrow's reader would accept both silently."""
+    if '"' not in text:
         return
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, strict=True)
     start = 1
