@@ -19,11 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnguard.constraints import FIRST_DAY
 from churnguard.io.cells import Parsed, clean_text, messages_where, to_bool
 
 DateOrder = Literal["dayfirst", "monthfirst"]
-FIRST_DATE = pd.Timestamp("1900-01-01")
+FIRST_DATE = pd.Timestamp(FIRST_DAY)
 LAST_DATE = pd.Timestamp("9999-12-31 23:59:59.999999")
+"""Imports accept up to 9999-12-31, the usual "no end" of a contract, beyond the
+:data:`~churnguard.constraints.LAST_DAY` a person may type into a form."""
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
 _US_PER_DAY = 86_400_000_000
 

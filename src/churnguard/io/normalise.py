@@ -168,7 +168,8 @@ def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None =
             dtype=pd.StringDtype("pyarrow")).mask(blank)
         return Parsed.clean(values)
     if column.type in ("float64", "int64"):
-        parsed = parse_numbers(series, decimal=decimal, row_numbers=row_numbers)
+        parsed = parse_numbers(series, decimal=decimal, row_numbers=row_numbers,
+                               high=column.high)
     elif column.type in ("timestamp", "date"):
         parsed = parse_dates(series, date_order=date_order, row_numbers=row_numbers)
         if column.type == "date":

@@ -6,7 +6,8 @@ read that way, one whose cells say "decimal comma" (``12,5``, ``1.234,50``) the 
 column that says both is refused. Cells that fit either (``1,234``, ``1.234``) follow the column,
 else the other number columns of the file, else the caller's ``decimal``; when nothing decides
 the column is refused rather than guessed. Every value must be finite and at most
-:data:`MAX_ABS_NUMBER` in size: ``1e400`` or 400 digits never load as infinity.
+:data:`MAX_ABS_NUMBER` in size (or the column's own ``high``, from :mod:`churnguard.constraints`):
+``1e400`` or 400 digits never load as infinity.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnguard.constraints import MAX_MONEY
 from churnguard.io.cells import Parsed, clean_text, messages_where, to_bool
 
 Decimal = Literal[".", ","]
-MAX_ABS_NUMBER = 1e15
-"""Largest accepted magnitude: above any real amount, and every integer up to it is exact."""
+MAX_ABS_NUMBER = MAX_MONEY
+"""Largest magnitude by default (a column may declare its own, see ``Column.high``)."""
 
 _NOISE = r"[¥￥$€£元\s\x{00a0}\x{202f}]|RMB|CNY"
 _INT = r"^\d+$"
@@ -33,7 +35,6 @@ _COMMA_EITHER = r"^\d{1,3},\d{3}$"         # 1,234: a thousands comma, or a deci
 _POINT = r"^(\d{1,3}(,\d{3})+(\.\d*)?|\d*\.\d+|\d+\.)$"   # 1,234.5  12.5  1,234,567  .5
 _COMMA = r"^(\d{1,3}(\.\d{3})+(,\d*)?|\d*,\d+|\d+,)$"      # 1.234,5  12,5  1.234.567  ,5
 
-TOO_LARGE = f"is out of range: numbers up to ±{MAX_ABS_NUMBER:.0e} are accepted."
 
 
 def number_styles(series: pd.Series) -> dict[str, np.ndarray]:
@@ -67,7 +68,8 @@ def decided_style(styles: dict[str, np.ndarray]) -> Decimal | None:
 
 
 def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
-                  row_numbers: pd.Series | None = None) -> Parsed:
+                  row_numbers: pd.Series | None = None,
+                  high: float = MAX_ABS_NUMBER) -> Parsed:
     """Parse ``series`` as finite numbers; ``decimal`` is used when the column does not decide.
 
     Examples
@@ -81,7 +83,7 @@ def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
     """
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = pd.to_numeric(series, errors="coerce").astype("float64")
-        return _in_range(values, values.notna().to_numpy(), Parsed.clean(values))
+        return _in_range(values, values.notna().to_numpy(), Parsed.clean(values), high)
     rows = row_numbers if row_numbers is not None else pd.Series(
         np.arange(1, len(series) + 1), index=series.index)
     styles = number_styles(series)
@@ -120,7 +122,7 @@ def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
                                           f"(a decimal {mark}). Use one style in the column."),
                         (present & ~readable, "is not a number. Use digits, e.g. 1234.50."),
                     ]))
-    return _in_range(values, present & readable, parsed)
+    return _in_range(values, present & readable, parsed, high)
 
 
 def _core(series: pd.Series) -> tuple[pa.Array, np.ndarray]:
@@ -133,17 +135,16 @@ def _core(series: pd.Series) -> tuple[pa.Array, np.ndarray]:
     return text, bracketed ^ minus
 
 
-def _in_range(values: pd.Series, checked: np.ndarray, parsed: Parsed) -> Parsed:
+def _in_range(values: pd.Series, checked: np.ndarray, parsed: Parsed, high: float) -> Parsed:
     raw = values.to_numpy()
     with np.errstate(invalid="ignore"):
-        out = checked & ~(np.abs(raw) <= MAX_ABS_NUMBER)
-    infinite = checked & np.isinf(raw)
+        out = checked & ~(np.abs(raw) <= high)
     if out.any():
+        accepted = f"numbers from {-high:,g} to {high:,g} are accepted."
+        message = np.where(np.isinf(raw), f"is not a finite number; {accepted}",
+                           f"is out of range: {accepted}")
         parsed.bad = parsed.bad | out
-        message = pd.Series(np.where(infinite, "is not a finite number; " + TOO_LARGE[:-1]
-                                     .replace("is out of range: ", "") + ".", TOO_LARGE),
-                            index=values.index)
-        parsed.messages = parsed.messages.where(~out, message)
+        parsed.messages = parsed.messages.where(~out, pd.Series(message, index=values.index))
         parsed.values = values.where(~out)
     return parsed
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from churnguard.constraints import MAX_MONEY, MAX_SCORE
 from churnguard.errors import SchemaError
 
 LogicalType = Literal["string", "timestamp", "date", "float64", "int64"]
@@ -27,6 +28,8 @@ class Column:
     non_negative: bool = False
     no_future: bool = False
     choices: tuple[str, ...] = ()
+    high: float = MAX_MONEY
+    """Largest magnitude a number column accepts (:mod:`churnguard.constraints`)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class TableSpec:
         raise KeyError(name)
 
 
-def _c(name: str, type_: LogicalType, **kw: bool | tuple[str, ...]) -> Column:
+def _c(name: str, type_: LogicalType, **kw: bool | float | tuple[str, ...]) -> Column:
     return Column(name, type_, **kw)
 
 
@@ -118,7 +121,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("ts", "timestamp", no_future=True),
                 _c("kind", "string", choices=INTERACTION_KINDS),
                 _c("text", "string", **_optional),
-                _c("score", "float64", **_optional),
+                _c("score", "float64", high=MAX_SCORE, **_optional),
                 _c("resolved_at", "timestamp", **_optional),
                 _c("reason", "string", **_optional),
             ),
