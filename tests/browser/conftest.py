@@ -11,6 +11,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,20 +33,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_app(shop_template, tmp_path_factory):  # noqa: ANN001, ANN201, F811
-    """The shop served by uvicorn in a thread: yields the base URL."""
+@contextmanager
+def serving(app):  # noqa: ANN001, ANN201 - a FastAPI app
+    """Serve ``app`` with uvicorn in a thread on a free port; yields the base URL."""
     import uvicorn
 
-    from churnguard import Workspace
-    from churnguard.web.app import create_app
-    from churnguard.workflow.services import auth
-
-    folder = tmp_path_factory.mktemp("live") / "shop"
-    shutil.copytree(shop_template[0], folder)
-    auth.use_fast_hashing()
-    ws = Workspace.open(folder)
-    app = create_app(ws)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
@@ -56,9 +48,34 @@ def live_app(shop_template, tmp_path_factory):  # noqa: ANN001, ANN201, F811
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def open_shop_copy(template: Path, folder: Path, prepare=None):  # noqa: ANN001, ANN201
+    """A copy of the shop workspace and its app; ``prepare(ws, app)`` runs before serving."""
+    from churnguard import Workspace
+    from churnguard.web.app import create_app
+    from churnguard.workflow.services import auth
+
+    shutil.copytree(template, folder)
+    auth.use_fast_hashing()
+    ws = Workspace.open(folder)
+    app = create_app(ws)
+    if prepare is not None:
+        prepare(ws, app)
+    return ws, app
+
+
+@pytest.fixture(scope="module")
+def live_app(shop_template, tmp_path_factory):  # noqa: ANN001, ANN201, F811
+    """The shop served by uvicorn in a thread: yields the base URL."""
+    ws, app = open_shop_copy(shop_template[0], tmp_path_factory.mktemp("live") / "shop")
+    with serving(app) as base:
+        yield base
     ws.close()
 
 
