@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from churnguard import Workspace
 
 
@@ -75,3 +77,27 @@ def test_usage_mistakes_are_reported_without_traceback(tmp_path: Path):
     assert done.returncode == 2
     assert "No such command 'nosuch'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_import_refusals_are_one_line_and_options_decide_dates_and_decimals(tmp_path: Path):
+    run("init", "shop", cwd=tmp_path)
+    (tmp_path / "dup.csv").write_text("customer_id,name,name\nc1,a,b\n", encoding="utf-8")
+    (tmp_path / "fake.parquet").write_text("customer_id\nc1\n", encoding="utf-8")
+    for name in ("dup.csv", "fake.parquet"):
+        done = run("import", "customers", name, "-w", "shop", cwd=tmp_path)
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith(f"error: {name}: ")
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    (tmp_path / "c.csv").write_text("customer_id\nc1\n", encoding="utf-8")
+    run("import", "customers", "c.csv", "-w", "shop", cwd=tmp_path)
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_date,amount\n"
+                                    'o1,c1,01/02/2024,"1,500"\n', encoding="utf-8")
+    refused = run("import", "orders", "o.csv", "-w", "shop", cwd=tmp_path)
+    assert refused.returncode == 1 and "--dayfirst or --monthfirst" in refused.stderr
+    done = run("import", "orders", "o.csv", "-w", "shop", "--dayfirst", "--decimal", ",",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with Workspace.open(tmp_path / "shop") as ws:
+        row = ws.to_pandas("orders").iloc[0]
+    assert (row["order_date"], row["amount"]) == (pd.Timestamp("2024-02-01"), 1.5)
