@@ -55,6 +55,19 @@ def test_customer_page_shows_clv_and_its_parts_in_english(shop):  # noqa: F811
     assert "Lapsing" in risk and "= 90.0% × ¥188" in risk
 
 
+def test_profit_at_risk_parts_name_the_cost_to_serve(shop):  # noqa: F811
+    ws, app, _ = shop
+    ws.warehouse.replace("risk_scores", pa.table({
+        "customer_id": ["b"], "as_of": pa.array([date(2024, 7, 1)]), "p_churn": [0.5],
+        "value_if_retained": [300.0], "cost_to_serve": [60.0], "profit_at_risk": [120.0]}))
+    with app.state.sessionmaker() as db:
+        customer = db.get(Customer, "b")
+        customer.p_churn, customer.value_if_retained, customer.profit_at_risk = 0.5, 300.0, 120.0
+        db.commit()
+    page = client_for(app, "rep1").get("/customers/b").text
+    assert "= 50.0% × (¥300 − ¥60 cost to serve)" in page.split('id="profit-parts"')[1]
+
+
 def test_customer_page_in_chinese_and_one_list_of_reasons(shop):  # noqa: F811
     ws, app, _ = shop
     _scores(ws)

@@ -98,7 +98,8 @@ def warehouse_facts(ws: Any, customer_id: str) -> dict[str, Any]:
 
 
 VALUE_PARTS = ("clv", "value_if_retained", "p_alive", "expected_purchases",
-               "expected_purchases_if_retained", "expected_spend", "margin", "spend_estimator")
+               "expected_purchases_if_retained", "expected_spend", "margin", "spend_estimator",
+               "cost_to_serve")
 HEALTH_DIMENSIONS = ("purchasing", "spend", "service", "payment", "relationship", "other")
 
 
