@@ -17,6 +17,16 @@ Compared in the same run, on the same folds:
 Speed: texts per second to classify every distinct interaction text (lexicon, cold caches)
 and to predict with the fitted model, against the plain TF-IDF baseline.
 Run: ``.venv/bin/python bench/reasons.py --customers 20000``.
+
+``--real``: the real evaluation set (447 texts from public review and complaint corpora,
+labelled by reading; ``tests/data/reasons_real_labels.csv``), read in the same run by the
+classifier of ``--baseline`` (default: the commit before issue 19, run from ``git archive`` in
+a subprocess), today's lexicon alone, lexicon + shipped model (the default ``classify``) and the
+shipped model alone. Prints macro-F1 overall / per language / per source, per-code precision,
+recall and F1, the confusion matrix, the hand-written set as a regression check, and speed.
+
+``--train``: rebuild the shipped model from the ``build`` split of the public corpora and write
+it to ``src/churnguard/reasons/models/``.
 """
 
 from __future__ import annotations
@@ -25,6 +35,9 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 
 from churnguard import synth
 from churnguard.reasons import classifier, lexicon
@@ -46,7 +60,15 @@ from churnguard.reasons.evaluation import (
 )
 from churnguard.reasons.text import normalise
 
-EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "reasons_eval.csv"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT / "tests" / "data" / "reasons_eval.csv"
+BASELINE = "4da74b8"  # main before issue 19: lexicon only
+_OLD_RUNNER = """
+import json, sys
+from churnguard.reasons.classifier import classify
+texts = json.load(sys.stdin)
+print(json.dumps(classify(texts)["reason"].tolist()))
+"""
 
 
 class PlainTfidf:
@@ -88,10 +110,102 @@ def timed(fn, *args):
     return out, time.perf_counter() - began
 
 
+def old_classify(texts: list[str], commit: str) -> list[str]:
+    """Reasons read by the classifier of ``commit`` (its source, in a subprocess)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        out = subprocess.run([sys.executable, "-c", _OLD_RUNNER], input=json.dumps(texts),
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONPATH": f"{tmp}/src"})
+    return json.loads(out.stdout)
+
+
+def train_shipped(args: argparse.Namespace) -> None:
+    from churnguard.reasons.corpora import load_corpora
+    from churnguard.reasons.shipped import model_path, train_weak
+
+    corpora = load_corpora()
+    build = corpora[corpora["split"] == "build"]
+    model, seconds = timed(lambda: train_weak(build["text"].tolist(), build["hint"].tolist()))
+    path = model.save(args.output or model_path())
+    print(json.dumps({"train_s": round(seconds, 1), "bytes": path.stat().st_size,
+                      "temperature": round(model.temperature, 3), **model.info}, indent=2,
+                     ensure_ascii=False))
+
+
+def real(args: argparse.Namespace) -> None:
+    from churnguard.reasons.evaluation import (
+        confusion,
+        macro_f1,
+        per_code,
+        read_real_set,
+        slice_figures,
+    )
+    from churnguard.reasons.shipped import shipped_model
+
+    frame = read_real_set()
+    texts = frame["text"].tolist()
+    hand = read_eval_set(EVAL)
+    runs = {
+        "before": lambda t: old_classify(t, args.baseline),
+        "lexicon": lambda t: classifier.classify(t, shipped=False)["reason"].tolist(),
+        "lexicon+shipped": lambda t: classifier.classify(t)["reason"].tolist(),
+        "shipped_alone": lambda t: shipped_model().predict(t)["reason"].tolist(),
+    }
+    result = {"data": {"texts": len(frame), "by_lang": frame["lang"].value_counts().to_dict(),
+                       "by_source": frame["source"].value_counts().to_dict(),
+                       "by_code": frame["reason"].value_counts().to_dict()},
+              "baseline_commit": args.baseline, "macro_f1": {}, "hand_written_regression": {},
+              "macro_f1_codes_with_5plus": {}}
+    big = {lang: sorted(c for c, n in part["reason"].value_counts().items() if n >= 5)
+           for lang, part in frame.groupby("lang")}
+    tables = {}
+    for name, run in runs.items():
+        clear_caches()
+        frame[name] = run(texts)
+        result["macro_f1"][name] = slice_figures(frame, name)
+        result["macro_f1_codes_with_5plus"][name] = {
+            lang: round(float(f1_score(part["reason"], part[name], labels=big[lang],
+                                       average="macro", zero_division=0)), 4)
+            for lang, part in frame.groupby("lang")}
+        if name in ("before", "lexicon", "lexicon+shipped"):
+            result["hand_written_regression"][name] = macro_f1(hand["reason"],
+                                                               run(hand["text"].tolist()))
+        tables[name] = per_code(frame["reason"], frame[name])
+    pool = frame["text"].tolist() * 20
+    clear_caches()
+    _, lex_s = timed(lambda: classifier.classify(pool, shipped=False))
+    clear_caches()
+    _, both_s = timed(lambda: classifier.classify(pool))
+    shipped_model()
+    _, alone_s = timed(lambda: shipped_model().predict(pool))
+    result["speed_texts_per_s"] = {
+        "texts": len(pool), "note": "the 447 texts 20 times; lexicon caches cleared once",
+        "lexicon": round(len(pool) / lex_s), "lexicon+shipped": round(len(pool) / both_s),
+        "shipped_alone": round(len(pool) / alone_s), "load_average": os.getloadavg()}
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    for name in ("before", "lexicon+shipped"):
+        print(f"\n## per code: {name}\n{tables[name].to_string(index=False)}")
+        print(f"\n## confusion: {name}\n{confusion(frame['reason'], frame[name]).to_string()}")
+    if args.dump:
+        frame.to_csv(args.dump, index=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--real", action="store_true", help="the real evaluation set")
+    parser.add_argument("--baseline", default=BASELINE, help="commit of the 'before' reader")
+    parser.add_argument("--dump", help="with --real: write every text's readings to this CSV")
+    parser.add_argument("--train", action="store_true", help="rebuild the shipped model")
+    parser.add_argument("--output", help="with --train: where to write the model")
     args = parser.parse_args()
+    if args.train:
+        return train_shipped(args)
+    if args.real:
+        return real(args)
     tables, gen_s = timed(lambda: synth.generate(customers=args.customers, years=3, seed=11))
     interactions = tables["interactions"]
     synth_set = synth_labelled(interactions)

@@ -63,6 +63,7 @@ def classify(
     model: ReasonClassifier | None = None,
     lexicon: Lexicon | None = None,
     taxonomy: Taxonomy | None = None,
+    shipped: bool = True,
 ) -> pd.DataFrame:
     """The churn reason of each text.
 
@@ -76,14 +77,18 @@ def classify(
         A fitted :class:`ReasonClassifier`; without it only the lexicon reads the texts.
     lexicon, taxonomy
         Override the built-in lexicon / taxonomy (tie-break order of reasons).
+    shipped
+        Let the shipped model (:mod:`churnguard.reasons.shipped`) read the texts in which the
+        lexicon found no phrase; it answers only when its calibrated confidence reaches its
+        threshold (``source = "shipped"``), else the text stays ``other`` with confidence 0.
 
     Returns
     -------
     DataFrame
         One row per text, in order: ``reason`` (a taxonomy code), ``confidence`` (0–1),
         ``matched_terms`` (the phrases or model words that decided it, ``"; "``-joined),
-        ``lang`` (``zh``, ``en``, ``mixed``, ``unknown``) and ``source`` (``lexicon`` or
-        ``model``).
+        ``lang`` (``zh``, ``en``, ``mixed``, ``unknown``) and ``source`` (``lexicon``,
+        ``shipped`` or ``model``).
 
     Examples
     --------
@@ -93,7 +98,31 @@ def classify(
     _check_lang(lang)
     if model is not None:
         return model.predict(texts, lang=lang)
-    return _lexicon_frame(_as_texts(texts), lang=lang, lexicon=lexicon, taxonomy=taxonomy)
+    texts = _as_texts(texts)
+    frame = _lexicon_frame(texts, lang=lang, lexicon=lexicon, taxonomy=taxonomy)
+    return _with_shipped(frame, texts) if shipped else frame
+
+
+def _with_shipped(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    """Where the lexicon found nothing, the shipped model's confident reading."""
+    from churnguard.reasons.shipped import explain, shipped_model
+
+    nothing = ((frame["confidence"] == 0) & (frame["matched_terms"] == "")).to_numpy(dtype=bool)
+    unread = np.flatnonzero(nothing & np.array([bool(t.strip()) for t in texts], dtype=bool))
+    if not len(unread):
+        return frame
+    model = shipped_model()
+    read = model.predict([texts[i] for i in unread])
+    got = (read["reason"] != "other").to_numpy()
+    rows = unread[got]
+    if len(rows):
+        reasons = read["reason"].to_numpy()[got]
+        frame.loc[rows, "reason"] = reasons
+        frame.loc[rows, "confidence"] = read["confidence"].to_numpy()[got]
+        frame.loc[rows, "matched_terms"] = [explain(model, texts[i], r)
+                                            for i, r in zip(rows, reasons, strict=True)]
+        frame.loc[rows, "source"] = "shipped"
+    return frame
 
 
 def _lexicon_frame(texts: list[str], *, lang: str, lexicon: Lexicon | None,

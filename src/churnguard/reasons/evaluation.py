@@ -118,3 +118,77 @@ def evaluate_model(hand: pd.DataFrame, synth_train: pd.DataFrame, synth_test: pd
                                  source=predicted["source"].to_numpy()))
     frame = pd.concat(parts, ignore_index=True)
     return _figures(frame), frame
+
+
+# -- the real evaluation set ---------------------------------------------------------------
+REAL_LABELS = Path(__file__).resolve().parents[3] / "tests" / "data" / "reasons_real_labels.csv"
+
+
+def read_real_set(labels: str | Path = REAL_LABELS, root: str | Path | None = None
+                  ) -> pd.DataFrame:
+    """The real evaluation set: ``source, key, lang, reason, text``.
+
+    The repository keeps only keys and labels (``tests/data/reasons_real_labels.csv``); the
+    texts come from the fetched public snapshots (:mod:`churnguard.reasons.corpora`), checked
+    against the SHA-1 prefix recorded when they were labelled.
+
+    Raises
+    ------
+    CorpusMissingError
+        When a snapshot is missing (tests skip on it).
+    SchemaError
+        When a text no longer matches its recorded hash.
+    """
+    import hashlib
+
+    from churnguard.errors import SchemaError
+    from churnguard.reasons.corpora import load_corpora
+
+    labelled = pd.read_csv(labels, dtype=str, keep_default_na=False)
+    corpora = load_corpora(root)
+    texts = corpora.drop_duplicates(["source", "key"]).set_index(["source", "key"])["text"]
+    index = pd.MultiIndex.from_frame(labelled[["source", "key"]])
+    missing = ~index.isin(texts.index)
+    if missing.any():
+        raise SchemaError(f"{int(missing.sum())} labelled texts are not in the snapshots "
+                          f"(first: {labelled[missing].iloc[0].tolist()}); fetch the commits "
+                          f"listed in churnguard.reasons.corpora.SNAPSHOTS.")
+    labelled["text"] = texts.reindex(index).to_numpy()
+    digest = [hashlib.sha1(t.encode()).hexdigest()[:10] for t in labelled["text"]]
+    changed = labelled["sha1"] != pd.Series(digest)
+    if changed.any():
+        raise SchemaError(f"{int(changed.sum())} texts differ from the ones labelled; use the "
+                          f"snapshot commits in churnguard.reasons.corpora.SNAPSHOTS.")
+    return labelled.drop(columns="sha1")
+
+
+def per_code(truth: pd.Series, predicted: pd.Series) -> pd.DataFrame:
+    """Precision, recall, F1 and support per code present in ``truth`` or ``predicted``.
+
+    Examples
+    --------
+    >>> per_code(pd.Series(["price", "quality"]), pd.Series(["price", "price"]))["f1"].tolist()
+    [0.6667, 0.0]
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = sorted(set(truth) | set(predicted))
+    p, r, f, s = precision_recall_fscore_support(truth, predicted, labels=labels,
+                                                 zero_division=0)
+    return pd.DataFrame({"code": labels, "precision": p.round(4), "recall": r.round(4),
+                         "f1": f.round(4), "support": s})
+
+
+def confusion(truth: pd.Series, predicted: pd.Series) -> pd.DataFrame:
+    """Counts of true code (rows) against predicted code (columns)."""
+    return pd.crosstab(pd.Series(list(truth), name="true"),
+                       pd.Series(list(predicted), name="predicted"))
+
+
+def slice_figures(frame: pd.DataFrame, column: str = "predicted") -> dict[str, float]:
+    """Macro-F1 overall, per language and per source (codes present in each slice's truth)."""
+    out = {"all": macro_f1(frame["reason"], frame[column])}
+    for key in ("lang", "source"):
+        for value, part in frame.groupby(key):
+            out[f"{key}={value}"] = macro_f1(part["reason"], part[column])
+    return out

@@ -255,7 +255,7 @@ class _Matcher:
             return []
         hits: list[_Hit] = []
         for clause, boost in chinese_clauses(text):
-            first = len(hits)
+            found: list[tuple[Phrase, int, int]] = []
             bounds: set[int] | None = None  # jieba runs only when a short phrase matched
             for m in self.zh_pattern.finditer(clause):
                 phrase = self.chinese[m.group(0)]
@@ -265,18 +265,28 @@ class _Matcher:
                         continue
                 if self._denied_zh(clause, m.start(), m.end()):
                     continue
-                hits.append(_Hit(phrase, len(hits), boost))
-            seen = {h.phrase.reason for h in hits[first:]}
-            for phrase in self.zh_patterns:
-                if phrase.reason in seen:  # patterns widen the reach, they add no weight
-                    continue
-                for m in phrase.pattern.finditer(clause):
-                    if not self._denied_zh(clause, m.start(), m.end()):
-                        found = Phrase(phrase.reason, m.group(0), phrase.weight)
-                        hits.append(_Hit(found, len(hits), boost))
-                        seen.add(phrase.reason)
-                        break
+                found.append((phrase, m.start(), m.end()))
+            found = self._with_patterns(clause, found)
+            hits += [_Hit(phrase, len(hits) + k, boost) for k, (phrase, _, _) in enumerate(found)]
         return hits
+
+    def _with_patterns(self, clause: str, found: list[tuple[Phrase, int, int]]
+                       ) -> list[tuple[Phrase, int, int]]:
+        """Add the clause's pattern matches. A pattern claims the phrases of other reasons
+        inside it (比竞争对手贵 is about price), and tops its own reason up to a strong
+        phrase's weight, never more (patterns widen the reach, they add no weight)."""
+        for pattern in self.zh_patterns:
+            m = next((m for m in pattern.pattern.finditer(clause)
+                      if not self._denied_zh(clause, m.start(), m.end())), None)
+            if m is None:
+                continue
+            found = [f for f in found if f[0].reason == pattern.reason
+                     or not (m.start() <= f[1] and f[2] <= m.end())]
+            have = sum(f[0].weight for f in found if f[0].reason == pattern.reason)
+            if have < pattern.weight:
+                found.append((Phrase(pattern.reason, m.group(0), pattern.weight - have),
+                              m.start(), m.end()))
+        return found
 
     @staticmethod
     def _denied_zh(clause: str, start: int, end: int) -> bool:
