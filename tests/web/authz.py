@@ -80,11 +80,14 @@ API_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/campaigns"): Case(MANAGERS),
     ("POST", "/api/campaigns"): Case(OWNERS_MANAGER, json={
         "name": "spring win-back", "customer_ids": ["a_ann"], "holdout_share": 0.0}),
-    ("GET", "/api/campaigns/{campaign_id}"): Case(MANAGERS, path={"campaign_id": "campaign"}),
+    # the world's campaign targets ann's customers: max (another team) may not touch it
+    ("GET", "/api/campaigns/{campaign_id}"): Case(OWNERS_MANAGER,
+                                                  path={"campaign_id": "campaign"}),
     ("POST", "/api/campaigns/{campaign_id}/contact"): Case(
-        MANAGERS, path={"campaign_id": "campaign"}),
+        OWNERS_MANAGER, path={"campaign_id": "campaign"}),
     ("POST", "/api/campaigns/{campaign_id}/outcomes"): Case(
-        MANAGERS, path={"campaign_id": "campaign"}, json={"outcomes": {"a_ann": "success"}}),
+        OWNERS_MANAGER, path={"campaign_id": "campaign"},
+        json={"outcomes": {"a_ann": "success"}}),
     ("GET", "/api/care"): Case(ANY_USER, query={"start": "2030-01-01"}),
     ("POST", "/api/care/{event_id}/done"): Case(OWNED, path={"event_id": "care_event"},
                                                 json={"done": True}),
@@ -99,8 +102,9 @@ API_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/improvements"): Case(ANY_USER),
     ("POST", "/api/improvements"): Case(MANAGERS, json={"reason": "price",
                                                         "description": "new price list"}),
+    # the world's improvement links c_ann (who complained about delivery): ann's team only
     ("POST", "/api/improvements/{improvement_id}/done"): Case(
-        MANAGERS, path={"improvement_id": "improvement"}),
+        OWNERS_MANAGER, path={"improvement_id": "improvement"}),
     ("GET", "/api/users"): Case(ANY_USER),
     ("POST", "/api/users"): Case(ADMIN, json={"username": "dan", "password": "pw-dan"}),
     ("POST", "/api/users/{user_id}/leave"): Case(

@@ -48,7 +48,8 @@ PAGE_ROUTES: dict[tuple[str, str], Case] = {
     # max's team has no churned customer: the campaign filter is scoped, so it selects none
     ("POST", "/campaigns"): Case({**PAGE_MANAGERS, "other_manager": 422},
                                  form={"name": "win back", "status": "churned"}),
-    ("GET", "/campaigns/{campaign_id}"): Case(PAGE_MANAGERS, path={"campaign_id": "campaign"}),
+    ("GET", "/campaigns/{campaign_id}"): Case(PAGE_OWNERS_MANAGER,
+                                              path={"campaign_id": "campaign"}),
     ("GET", "/archive"): Case(PAGE_ANY_USER),
     ("POST", "/archive/{record_id}/visit"): Case(
         PAGE_OWNED, path={"record_id": "archive_record"},
@@ -57,7 +58,7 @@ PAGE_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/improvements"): Case(PAGE_MANAGERS, form={"reason": "price",
                                                          "description": "new list"}),
     ("POST", "/improvements/{improvement_id}/notify"): Case(
-        PAGE_MANAGERS, path={"improvement_id": "improvement"}),
+        PAGE_OWNERS_MANAGER, path={"improvement_id": "improvement"}),
     ("GET", "/admin"): Case(PAGE_MANAGERS),
     ("POST", "/admin/users"): Case(PAGE_ADMIN, form={"username": "dan",
                                                      "password": "pw-dan-123"}),

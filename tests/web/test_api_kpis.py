@@ -29,7 +29,9 @@ def test_workflow_figures_are_scoped_to_the_caller(world_app):
     assert owner["workflow"]["overdue_complaints"] == 1  # logged long before 2030
     other = world_app.client("other_manager").get("/api/kpis").json()["workflow"]
     assert (other["open_tasks"], other["open_complaints"], other["open_cases"]) == (0, 0, 0)
-    assert other["win_back_success_rate"] == 0.0  # one target, outcome pending
+    assert other["win_back_success_rate"] is None  # the one campaign targets another team
+    mine = world_app.client("manager").get("/api/kpis").json()["workflow"]
+    assert mine["win_back_success_rate"] == 0.0  # its targets are pending
 
 
 def test_loyalty_kpis_come_from_the_metrics_module(tmp_path):

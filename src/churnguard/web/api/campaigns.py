@@ -11,8 +11,8 @@ from sqlalchemy import select
 from churnguard.constraints import Day, RecordId, Seed, Share, ShortText
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import DbSession, Manager
-from churnguard.workflow.errors import NotFoundError
-from churnguard.workflow.models import Campaign, ChurnRecord, Customer
+from churnguard.workflow.errors import PermissionDeniedError
+from churnguard.workflow.models import Campaign, CampaignMember, ChurnRecord, Customer
 from churnguard.workflow.services import campaigns as service
 from churnguard.workflow.services import scope
 from churnguard.workflow.settings import WorkflowPolicy
@@ -38,18 +38,13 @@ class Outcomes(BaseModel):
     outcomes: dict[str, str]
 
 
-def _campaign(db: DbSession, campaign_id: int) -> Campaign:
-    campaign = db.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFoundError(f"campaign {campaign_id} does not exist.")
-    return campaign
-
-
 @router.get("")
 def list_campaigns(user: Manager, db: DbSession, paging: Annotated[Paging, Depends(paging)]
                    ) -> Page[dict[str, Any]]:
-    """Campaigns with their measured effect, newest first."""
-    rows, total = paginate(db, select(Campaign).order_by(Campaign.id.desc()), paging)
+    """Campaigns the caller's team made or that target their customers, newest first, with
+    their measured effect."""
+    query = select(Campaign).where(scope.campaign_clause(user)).order_by(Campaign.id.desc())
+    rows, total = paginate(db, query, paging)
     return Page[dict[str, Any]](items=[service.campaign_effect(db, c) for c in rows],
                                 total=total, page=paging.page, page_size=paging.page_size)
 
@@ -74,21 +69,29 @@ def create(body: CampaignCreate, user: Manager, db: DbSession) -> dict[str, Any]
 @router.get("/{campaign_id}")
 def get_campaign(campaign_id: RecordId, user: Manager, db: DbSession) -> dict[str, Any]:
     """Success rate, holdout rate and uplift with its 95 % interval."""
-    return service.campaign_effect(db, _campaign(db, campaign_id))
+    return service.campaign_effect(db, scope.get_campaign(db, user, campaign_id))
 
 
 @router.post("/{campaign_id}/contact")
 def contact(campaign_id: RecordId, user: Manager, db: DbSession, request: Request
             ) -> dict[str, int]:
-    """Mark the treatment group contacted (customers at the contact cap are skipped)."""
+    """Mark the treatment group contacted (customers at the contact cap are skipped); a
+    manager contacts the targets in their team."""
     policy = WorkflowPolicy.of(request.app.state.workspace)
-    return service.contact_treatment(db, _campaign(db, campaign_id), policy=policy)
+    return service.contact_treatment(
+        db, scope.get_campaign(db, user, campaign_id), policy=policy,
+        only=scope.on_visible_customer(user, CampaignMember.customer_id))
 
 
 @router.post("/{campaign_id}/outcomes")
 def outcomes(campaign_id: RecordId, body: Outcomes, user: Manager, db: DbSession
              ) -> dict[str, Any]:
-    """Record outcomes ``{customer_id: success|failure|pending}``."""
-    campaign = _campaign(db, campaign_id)
+    """Record outcomes ``{customer_id: success|failure|pending}`` of customers in the
+    caller's team (403 for others)."""
+    campaign = scope.get_campaign(db, user, campaign_id)
+    hidden = scope.hidden_customers(db, user, list(body.outcomes))
+    if hidden:
+        raise PermissionDeniedError(f"you may not record outcomes for customer(s) "
+                                    f"{', '.join(hidden[:5])}: they are not in your team.")
     service.record_outcomes(db, campaign, body.outcomes)
     return service.campaign_effect(db, campaign)

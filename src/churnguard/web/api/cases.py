@@ -68,8 +68,9 @@ def list_cases(user: CurrentUser, db: DbSession, paging: Annotated[Paging, Depen
 def summary(user: Manager, db: DbSession,
             by: Annotated[str, Query(pattern="^(owner|segment)$")] = "owner",
             ) -> list[dict[str, Any]]:
-    """Save rate (recovered / closed) and average days to resolve per owner or segment."""
-    frame = service.save_rate_summary(db, by=by)
+    """Save rate (recovered / closed) and average days to resolve per owner or segment, over
+    the cases the caller may see (a manager: their team's)."""
+    frame = service.save_rate_summary(db, by=by, only=scope.case_clause(user))
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 

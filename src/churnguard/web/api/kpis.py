@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Request
 
 from churnguard.constraints import Day
 from churnguard.web.deps import CurrentUser, DbSession
-from churnguard.workflow.services import campaigns, reporting
+from churnguard.workflow.models import CampaignMember
+from churnguard.workflow.services import campaigns, reporting, scope
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
@@ -29,7 +30,8 @@ def get_kpis(request: Request, user: CurrentUser, db: DbSession,
     end = end or date.today()
     start = end - timedelta(days=round(months * 365.25 / 12))
     workflow = reporting.workflow_summary(db, user, as_of=end)
-    workflow["win_back_success_rate"] = campaigns.win_back_success_rate(db)
+    workflow["win_back_success_rate"] = campaigns.win_back_success_rate(
+        db, only=scope.on_visible_customer(user, CampaignMember.customer_id))
     return {"start": start.isoformat(), "end": end.isoformat(), "freq": freq,
             "loyalty": _loyalty(request, start, end, None if freq == "all" else freq),
             "workflow": workflow}

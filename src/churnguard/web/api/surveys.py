@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from churnguard.constraints import RecordId, Score, ShortText, Text
 from churnguard.web.deps import CurrentUser, DbSession, Manager, VisibleSurvey
-from churnguard.workflow.errors import NotFoundError
-from churnguard.workflow.models import Improvement
+from churnguard.workflow.models import Improvement, ImprovementCustomer
 from churnguard.workflow.services import scope
 from churnguard.workflow.services import surveys as service
 
@@ -83,8 +82,8 @@ def create_improvement(body: ImprovementCreate, user: Manager, db: DbSession
 
 @router.post("/improvements/{improvement_id}/done")
 def complete(improvement_id: RecordId, user: Manager, db: DbSession) -> dict[str, Any]:
-    """Mark the fix done: the owners get a task to tell each customer who complained."""
-    row = db.get(Improvement, improvement_id)
-    if row is None:
-        raise NotFoundError(f"improvement {improvement_id} does not exist.")
-    return {**_improvement(row), "to_notify": service.complete_improvement(db, row)}
+    """Mark the fix done: the owners get a task to tell each customer who complained (a
+    manager's team's customers; the fix must be their team's or touch their customers)."""
+    row = scope.get_improvement(db, user, improvement_id)
+    only = scope.on_visible_customer(user, ImprovementCustomer.customer_id)
+    return {**_improvement(row), "to_notify": service.complete_improvement(db, row, only=only)}

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from churnguard.constraints import RecordId
 from churnguard.errors import ChurnguardError, ConfigError
 from churnguard.i18n import translate
 from churnguard.io.schema import TABLES
@@ -81,7 +82,7 @@ def add_user(user: Admin, db: DbSession, username: Annotated[str, Form()],
 
 
 @router.post("/admin/users/{user_id}/role")
-def change_role(user_id: int, user: Admin, db: DbSession, role: Annotated[str, Form()],
+def change_role(user_id: RecordId, user: Admin, db: DbSession, role: Annotated[str, Form()],
                 active: Annotated[bool, Form()] = False) -> Response:
     """Change a user's role or deactivate them (admins only)."""
     target = db.get(User, user_id)
@@ -98,7 +99,7 @@ def change_role(user_id: int, user: Admin, db: DbSession, role: Annotated[str, F
 
 @router.post("/admin/handover")
 def handover(request: Request, user: Manager, db: DbSession,
-             from_user: Annotated[int, Form()], to_user: Annotated[int, Form()],
+             from_user: Annotated[RecordId, Form()], to_user: Annotated[RecordId, Form()],
              reason: Annotated[str, Form()] = "", leaving: Annotated[bool, Form()] = False
              ) -> Response:
     """Reassign a leaving colleague's customers to a new owner."""

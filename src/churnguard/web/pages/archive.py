@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import case, func, select
 
-from churnguard.constraints import Day
+from churnguard.constraints import Day, RecordId
 from churnguard.web.deps import DbSession, PageUser
 from churnguard.web.pages.common import language, page_role, redirect, render
 from churnguard.web.pages.customer import reason_choices
@@ -55,7 +55,7 @@ def archive(request: Request, user: PageUser, db: DbSession, reason: str = "",
 
 
 @router.post("/archive/{record_id}/visit")
-def add_visit(record_id: int, user: PageUser, db: DbSession,
+def add_visit(record_id: RecordId, user: PageUser, db: DbSession,
               note: Annotated[str, Form()] = "",
               visited_on: Annotated[Day | None, Form()] = None) -> Response:
     """Log a return visit to a churned customer (回访)."""
@@ -106,15 +106,15 @@ def add_improvement(user: Manager, db: DbSession, reason: Annotated[str, Form()]
 
 
 @router.post("/improvements/{improvement_id}/notify")
-def notify(improvement_id: int, user: Manager, db: DbSession) -> Response:
-    """Mark the customers who raised the reason as told about the fix (改进后向客户通报)."""
-    improvement = db.get(Improvement, improvement_id)
-    if improvement is None:
-        raise NotFoundError(f"improvement {improvement_id} does not exist.")
+def notify(improvement_id: RecordId, user: Manager, db: DbSession) -> Response:
+    """Mark the customers who raised the reason as told about the fix (改进后向客户通报);
+    a manager tells their team's customers."""
+    scope.get_improvement(db, user, improvement_id)  # 404 / 403 another team's
     now = utcnow()
     for link in db.scalars(select(ImprovementCustomer).where(
             ImprovementCustomer.improvement_id == improvement_id,
-            ImprovementCustomer.notified.is_(False))):
+            ImprovementCustomer.notified.is_(False),
+            scope.on_visible_customer(user, ImprovementCustomer.customer_id))):
         link.notified = True
         link.notified_at = now
     return redirect("/improvements")

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 
-from churnguard.constraints import Seed, Share
+from churnguard.constraints import RecordId, Seed, Share
 from churnguard.web.deps import DbSession
 from churnguard.web.pages.common import page_role, redirect, render
-from churnguard.workflow.errors import InvalidInputError, NotFoundError
+from churnguard.workflow.errors import InvalidInputError
 from churnguard.workflow.models import Campaign, CampaignMember, ChurnRecord, Customer, User
 from churnguard.workflow.models.campaigns import CAMPAIGN_KINDS
 from churnguard.workflow.services import campaigns as campaign_service
@@ -44,7 +44,8 @@ def target_query(user: User, *, status: str = "", tier: str = "", segment: str =
 @router.get("/campaigns")
 def campaigns_page(request: Request, user: Manager, db: DbSession) -> Response:
     """Campaigns with their results, and the form to build a new one."""
-    campaigns = db.scalars(select(Campaign).order_by(Campaign.created_at.desc()).limit(100)).all()
+    campaigns = db.scalars(select(Campaign).where(scope.campaign_clause(user))
+                           .order_by(Campaign.created_at.desc()).limit(100)).all()
     effects = {c.id: campaign_service.campaign_effect(db, c) for c in campaigns}
     segments = [s for s in db.scalars(select(Customer.segment).distinct()) if s]
     tiers = [s for s in db.scalars(select(Customer.tier).distinct()) if s]
@@ -102,13 +103,13 @@ def launch_campaign(db: Any, user: User, *, name: str, kind: str, holdout_share:
 
 
 @router.get("/campaigns/{campaign_id}")
-def campaign_detail(request: Request, campaign_id: int, user: Manager,
+def campaign_detail(request: Request, campaign_id: RecordId, user: Manager,
                     db: DbSession) -> Response:
-    """One campaign: its groups, outcomes and uplift."""
-    campaign = db.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFoundError(f"campaign {campaign_id} does not exist.")
-    members = db.scalars(select(CampaignMember).where(CampaignMember.campaign_id == campaign_id)
+    """One campaign: its groups, outcomes and uplift (the targets in the caller's team)."""
+    campaign = scope.get_campaign(db, user, campaign_id)
+    members = db.scalars(select(CampaignMember).where(
+        CampaignMember.campaign_id == campaign_id,
+        scope.on_visible_customer(user, CampaignMember.customer_id))
                          .order_by(CampaignMember.group, CampaignMember.customer_id)
                          .limit(200)).all()
     return render(request, "campaign.html", user, campaign=campaign, members=members,

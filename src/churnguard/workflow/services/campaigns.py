@@ -17,7 +17,7 @@ from typing import Any
 
 import ibis
 import numpy as np
-from sqlalchemy import Integer, func, insert, select, update
+from sqlalchemy import ColumnElement, Integer, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from churnguard.constraints import MAX_SEED, check_number
@@ -60,13 +60,17 @@ def create_campaign(session: Session, name: str, customer_ids: Iterable[str], *,
 
 
 def contact_treatment(session: Session, campaign: Campaign, *, at: datetime | None = None,
-                      policy: WorkflowPolicy = WorkflowPolicy()) -> dict[str, int]:
+                      policy: WorkflowPolicy = WorkflowPolicy(),
+                      only: ColumnElement[bool] | None = None) -> dict[str, int]:
     """Mark the treatment group contacted, except customers at the contact-pressure cap (they
-    are skipped with reason ``contact_cap``). Every touch is logged as a contact."""
+    are skipped with reason ``contact_cap``). Every touch is logged as a contact. ``only``
+    narrows the members (a manager contacts their team's customers:
+    ``scope.on_visible_customer(user, CampaignMember.customer_id)``)."""
     at = at or utcnow()
     members = session.execute(select(CampaignMember.id, CampaignMember.customer_id).where(
         CampaignMember.campaign_id == campaign.id, CampaignMember.group == "treatment",
-        CampaignMember.contacted_at.is_(None), CampaignMember.skipped_reason.is_(None))).all()
+        CampaignMember.contacted_at.is_(None), CampaignMember.skipped_reason.is_(None),
+        true() if only is None else only)).all()
     capped = over_cap(session, [m.customer_id for m in members], at=at, policy=policy)
     touched = [m for m in members if m.customer_id not in capped]
     skipped = [m for m in members if m.customer_id in capped]
@@ -176,11 +180,13 @@ def campaign_effect(session: Session, campaign: Campaign) -> dict[str, Any]:
             **uplift(treat["success"], treat["n"], hold["success"], hold["n"])}
 
 
-def win_back_success_rate(session: Session) -> float | None:
+def win_back_success_rate(session: Session, *, only: ColumnElement[bool] | None = None
+                          ) -> float | None:
     """The win-back success rate KPI: successes / targeted over all win-back campaigns'
-    treatment groups (挽回成功率)."""
+    treatment groups (挽回成功率); ``only`` narrows the targets (e.g. to a team's)."""
     n, s = session.execute(select(
         func.count(), func.sum(func.cast(CampaignMember.outcome == "success", Integer)),
     ).join(Campaign, Campaign.id == CampaignMember.campaign_id).where(
-        Campaign.kind == "win_back", CampaignMember.group == "treatment")).one()
+        Campaign.kind == "win_back", CampaignMember.group == "treatment",
+        true() if only is None else only)).one()
     return (s or 0) / n if n else None

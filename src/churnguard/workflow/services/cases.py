@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from churnguard.constraints import MAX_MONEY, check_number
@@ -146,10 +146,11 @@ def close_cases_from_scores(session: Session, *, recovered_below: float, churned
     return counts
 
 
-def save_rate_summary(session: Session, *, by: str = "owner", since: date | None = None
-                      ) -> pd.DataFrame:
+def save_rate_summary(session: Session, *, by: str = "owner", since: date | None = None,
+                      only: ColumnElement[bool] | None = None) -> pd.DataFrame:
     """Per owner (``by="owner"``) or segment: ``cases, closed, recovered, lost, save_rate,
-    avg_days_to_resolve`` (save rate = recovered / closed; days from open to close).
+    avg_days_to_resolve`` (save rate = recovered / closed; days from open to close). ``only``
+    narrows the cases (a manager's team: ``scope.case_clause(user)``).
 
     Examples
     --------
@@ -165,6 +166,8 @@ def save_rate_summary(session: Session, *, by: str = "owner", since: date | None
                    ).outerjoin(User, User.id == RiskCase.owner_id)
     if since is not None:
         query = query.where(RiskCase.opened_at >= datetime.combine(since, datetime.min.time()))
+    if only is not None:
+        query = query.where(only)
     frame = read_frame(session, query)
     frame[by] = frame[by].fillna("(none)")
     days = (pd.to_datetime(frame["closed_at"]) - pd.to_datetime(frame["opened_at"]))

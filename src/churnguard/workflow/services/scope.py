@@ -12,14 +12,18 @@ customers.owner_id = :owner_id_1
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from churnguard.workflow.errors import NotFoundError, PermissionDeniedError
 from churnguard.workflow.models import (
+    Campaign,
+    CampaignMember,
     CareEvent,
     Complaint,
     Customer,
+    Improvement,
+    ImprovementCustomer,
     RiskCase,
     Survey,
     Task,
@@ -161,3 +165,50 @@ def user_clause(user: User) -> ColumnElement[bool]:
     if user.role == "manager":
         return or_(User.id == user.id, User.manager_id == user.id)
     return User.id == user.id
+
+
+def campaign_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``campaigns``: for a manager, those their team made or that target a
+    customer they may see; all for admins; none for reps (campaigns are a manager's tool)."""
+    if user.role == "admin":
+        return true()
+    if user.role != "manager":
+        return false()
+    return or_(Campaign.created_by_id.in_(team_ids(user)),
+               exists().where(CampaignMember.campaign_id == Campaign.id,
+                              on_visible_customer(user, CampaignMember.customer_id)))
+
+
+def get_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
+    """Campaign ``campaign_id`` when ``user`` may see it (404 missing, 403 another team's)."""
+    return _fetch(session, Campaign, campaign_id, campaign_clause(user),  # type: ignore
+                  "campaign")
+
+
+def improvement_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``improvements`` a user may act on: a manager's team's, or one that
+    links a customer they may see; all for admins."""
+    if user.role == "admin":
+        return true()
+    linked = exists().where(ImprovementCustomer.improvement_id == Improvement.id,
+                            on_visible_customer(user, ImprovementCustomer.customer_id))
+    if user.role == "manager":
+        return or_(Improvement.created_by_id.in_(team_ids(user)), linked)
+    return linked
+
+
+def get_improvement(session: Session, user: User, improvement_id: int) -> Improvement:
+    """Improvement ``improvement_id`` when ``user`` may act on it."""
+    return _fetch(session, Improvement, improvement_id, improvement_clause(user),  # type: ignore
+                  "improvement")
+
+
+def hidden_customers(session: Session, user: User, customer_ids: list[str]) -> list[str]:
+    """Those of ``customer_ids`` that ``user`` may not see (or that do not exist), sorted."""
+    wanted = sorted(set(customer_ids))
+    if user.role == "admin" or not wanted:
+        seen = set(session.scalars(select(Customer.id).where(Customer.id.in_(wanted))))
+    else:
+        seen = set(session.scalars(select(Customer.id).where(Customer.id.in_(wanted),
+                                                             customer_clause(user))))
+    return [cid for cid in wanted if cid not in seen]

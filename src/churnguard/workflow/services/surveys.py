@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from churnguard.workflow.errors import InvalidInputError
@@ -90,14 +90,17 @@ def create_improvement(session: Session, reason: str, description: str, *,
 
 
 def complete_improvement(session: Session, improvement: Improvement, *,
-                         now: datetime | None = None) -> int:
+                         now: datetime | None = None,
+                         only: ColumnElement[bool] | None = None) -> int:
     """Mark the fix done and give each affected customer's owner a task to tell them;
-    returns the number of customers to notify."""
+    returns the number of customers to notify. ``only`` narrows the customers (a manager
+    notifies their team's: ``scope.on_visible_customer(user, ImprovementCustomer.customer_id)``).
+    """
     now = now or utcnow()
     improvement.done_at = now
     links = session.scalars(select(ImprovementCustomer).where(
         ImprovementCustomer.improvement_id == improvement.id,
-        ImprovementCustomer.notified.is_(False))).all()
+        ImprovementCustomer.notified.is_(False), true() if only is None else only)).all()
     for link in links:
         customer = session.get(Customer, link.customer_id)
         if customer is not None:
