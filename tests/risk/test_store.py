@@ -35,9 +35,10 @@ def test_train_writes_the_model_and_its_metadata(company, trained):
     loaded = load_model(path)
     info = loaded.metadata_
     assert info["feature_columns"] == FEATURE_COLUMNS
-    assert info["training_dates"] == ["2025-11-01", "2025-12-01"]
-    assert info["labels_end"] == "2026-03-01"  # last snapshot + 90 days
-    assert (info["horizon_days"], info["label"]) == (90, "churn")
+    # the default is score's: departure within 180 days, whose labels need 180 + 180 days
+    assert info["training_dates"] == ["2025-02-04", "2025-03-06"]
+    assert info["labels_end"] == "2026-03-01"  # last snapshot + 180 days + 180 days' silence
+    assert (info["horizon_days"], info["label"]) == (180, "departure")
     assert info["churn"] == company.churn_definition().label()
     assert info["training_rows"] == trained.training_rows_
     assert set(info["versions"]) == {"churnguard", "lightgbm", "scikit-learn"}
@@ -48,6 +49,7 @@ def test_train_writes_the_model_and_its_metadata(company, trained):
 def test_score_uses_the_saved_model_unless_told_to_refit(company, trained):
     saved = score(company, "2026-06-01", save=False)
     assert saved.attrs["model"] == "saved"
+    assert (saved.attrs["label"], saved.attrs["horizon_days"]) == ("departure", 180)
     given = score(company, "2026-06-01", model=trained, save=False)
     assert given.attrs["model"] == "given"
     assert saved["p_churn"].tolist() == pytest.approx(given["p_churn"].tolist(), abs=1e-12)
@@ -60,9 +62,9 @@ def test_a_saved_model_that_cannot_score_honestly_is_refused(company, trained):
     with pytest.raises(ConfigError, match="outcomes up to 2026-03-01, after the scoring date "
                                           "2026-02-01"):
         score(company, "2026-02-01", save=False)
-    with pytest.raises(ConfigError, match="predicts churn within 90 days, not 30"):
+    with pytest.raises(ConfigError, match="predicts churn within 180 days, not 30"):
         score(company, "2026-06-01", horizon_days=30, save=False)
-    with pytest.raises(ConfigError, match="for label 'churn', not 'no_purchase'"):
+    with pytest.raises(ConfigError, match="for label 'departure', not 'no_purchase'"):
         score(company, "2026-06-01", label="no_purchase", save=False)
 
 

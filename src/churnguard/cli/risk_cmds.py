@@ -25,9 +25,10 @@ def score(
     as_of: Annotated[str, typer.Option("--as-of", help="Scoring date, YYYY-MM-DD.")] = "",
     top: Annotated[int, typer.Option(help="Show the N riskiest customers (0 = all).")] = 100,
     horizon: Annotated[int | None, typer.Option(
-        help="Label window in days (default: the saved model's, else 90).")] = None,
+        help="Label window in days (default: the saved model's, else 180).")] = None,
     label: Annotated[str | None, typer.Option(
-        help="churn, departure or no_purchase (default: the saved model's, else churn).")] = None,
+        help="churn, departure or no_purchase (default: the saved model's, else departure "
+             "when the history allows it).")] = None,
     lang: Annotated[str, typer.Option(help="Language of reasons: en or zh.")] = "en",
     save: Annotated[bool, typer.Option(help="Replace the warehouse table risk_scores.")] = True,
     refit: Annotated[bool, typer.Option(
@@ -51,8 +52,8 @@ def score(
                                  snapshots=snapshots, refit=refit)
     shown = scores.head(top) if top else scores
     reasons = "reasons_zh" if lang == "zh" else "reasons"
-    columns = ["rank", "customer_id", "p_churn", "risk_band", "health_score", "clv",
-               "profit_at_risk", "owner_id", reasons, "rules_fired"]
+    columns = ["rank", "customer_id", "lifecycle", "p_churn", "risk_band", "health_score",
+               "clv", "value_if_retained", "profit_at_risk", "owner_id", reasons, "rules_fired"]
     frame = shown[columns] if format_ == "table" else shown
     write_frame(frame, format_, output=output, percent=("p_churn",),
                 title=f"At-risk customers on {day} ({len(scores):,} active, "
@@ -68,8 +69,10 @@ def train(
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[str, typer.Option(
         "--as-of", help="Training labels end by this date, YYYY-MM-DD.")] = "",
-    horizon: HorizonOption = 90,
-    label: LabelOption = "churn",
+    horizon: HorizonOption = 180,
+    label: Annotated[str | None, typer.Option(
+        help="churn, departure or no_purchase (default: departure when the history allows "
+             "it, else no_purchase).")] = None,
     snapshots: Annotated[int, typer.Option(help="Monthly training snapshots.")] = 6,
 ) -> None:
     """Fit the churn-risk model once and save it to <workspace>/models/risk.joblib.

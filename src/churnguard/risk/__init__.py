@@ -5,6 +5,9 @@ Examples
 >>> from churnguard.risk import ChurnRiskModel
 >>> ChurnRiskModel().learning_rate
 0.02
+>>> from churnguard.risk import score
+>>> score.__module__
+'churnguard.risk.scoring'
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from churnguard.risk.evaluation import (
 from churnguard.risk.explain import explain, reasons_text
 from churnguard.risk.health import health_scores, weakest_dimension
 from churnguard.risk.model import ChurnRiskModel
+from churnguard.risk.scoring import score
 
 __all__ = [
     "ChurnRiskModel",
@@ -31,6 +35,7 @@ __all__ = [
     "lift_at",
     "lift_curve",
     "reasons_text",
+    "score",
     "score_metrics",
     "weakest_dimension",
 ]

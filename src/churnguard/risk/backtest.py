@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from churnguard.workspace import Workspace
 
 LABELS = ("churn", "no_purchase", "departure")
+DEFAULT_LABEL = "departure"  # what the reps' list predicts (measured choice: docs/risk.md)
+DEFAULT_HORIZON_DAYS = 180
+FALLBACK_LABEL = "no_purchase"  # when the history is too short for departure labels
+MIN_HISTORY_DAYS = 60  # a training snapshot this long after the first order at the earliest
 BACKTEST_COLUMNS = ["roc_auc", "pr_auc", "brier", "lift_at_5", "lift_at_10", "lift_at_20",
                     "capture_at_10", "emp"]
 DateLike = date | datetime | str
@@ -49,18 +53,22 @@ LABEL_SLACK_DAYS = 7  # the last order may fall this many days before a label wi
 def _label_table(ws: Workspace, as_of: date, horizon_days: int, churn: ChurnDefinition,
                  label: str) -> ibis.Table:
     """Customers who churned (label 1) within ``[as_of, as_of + horizon)``."""
-    end = as_of + timedelta(days=horizon_days + label_lag(churn, label))
+    lag = label_lag(churn, label)
+    end = as_of + timedelta(days=horizon_days + lag)
     if label in ("churn", "departure"):
         events = churn.events(ws, end)
         gone = events.filter(events.event == "churn", events.event_date >= as_of,
                              events.event_date < end)
-        return gone.select("customer_id").distinct()
+        gone = gone.group_by("customer_id").aggregate(first=gone.event_date.min())
+        # the churn date; for departures the day of the last purchase (event − silence)
+        return gone.select("customer_id", churn_date=(gone["first"] - ibis.interval(
+            days=lag)).cast("date"))
     orders = ws.table("orders")
     bought = orders.filter(orders.order_date >= midnight(as_of), orders.order_date < midnight(end),
                            orders.amount >= 0)
     status = churn.status(ws, as_of)
     active = status.filter(status.status == "active").select("customer_id")
-    return active.anti_join(bought, "customer_id")
+    return active.anti_join(bought, "customer_id").mutate(churn_date=ibis.null("date"))
 
 
 def label_lag(churn: ChurnDefinition, label: str) -> int:
@@ -68,13 +76,43 @@ def label_lag(churn: ChurnDefinition, label: str) -> int:
     return int(getattr(churn, "days", 0)) if label == "departure" else 0
 
 
+def default_label(ws: Workspace, as_of: DateLike, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
+                  churn: ChurnDefinition | None = None) -> str:
+    """:data:`DEFAULT_LABEL` (``"departure"``) when the history before ``as_of`` holds a
+    departure snapshot (``horizon + lag`` days before ``as_of``) at least
+    :data:`MIN_HISTORY_DAYS` after the first order, else :data:`FALLBACK_LABEL`
+    (``"no_purchase"``, which needs only ``horizon`` days).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from churnguard import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp() + "/shop")
+    >>> _ = ws.load("customers", pd.DataFrame({"customer_id": ["a"]}))
+    >>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1"], "customer_id": ["a"],
+    ...     "amount": [10.0], "order_date": ["2023-01-01"]}))
+    >>> default_label(ws, "2024-06-01"), default_label(ws, "2023-12-01")
+    ('departure', 'no_purchase')
+    """
+    definition = churn or ws.churn_definition()
+    orders = ws.table("orders")
+    first = orders.order_date.min().execute()
+    if first is None or pd.isna(first):
+        return DEFAULT_LABEL
+    latest = to_date(as_of) - timedelta(days=horizon_days + label_lag(definition,
+                                                                      DEFAULT_LABEL))
+    enough = latest >= pd.Timestamp(first).date() + timedelta(days=MIN_HISTORY_DAYS)
+    return DEFAULT_LABEL if enough else FALLBACK_LABEL
+
+
 def snapshot(ws: Workspace, as_of: DateLike, *, horizon_days: int = 90,
              churn: ChurnDefinition | None = None, label: str = "churn",
-             check_data: bool = True) -> pd.DataFrame:
+             check_data: bool = True, dates: bool = False) -> pd.DataFrame:
     """Features at ``as_of`` with the label ``churned`` (0/1) over the next ``horizon_days``.
 
     Columns ``customer_id, snapshot``, :data:`~churnguard.risk.features.FEATURE_COLUMNS`,
-    ``churned``.
+    ``churned`` (and with ``dates=True`` ``churn_date``: the churn event's date for
+    ``label="churn"``, the last purchase before it for ``"departure"``, missing otherwise).
 
     Examples
     --------
@@ -102,7 +140,8 @@ def snapshot(ws: Workspace, as_of: DateLike, *, horizon_days: int = 90,
     frame = point_in_time(ws, day, definition, extra=gone)
     frame["churned"] = frame["churned"].fillna(0).astype("int64")
     frame.insert(1, "snapshot", pd.Timestamp(day))
-    return frame[["customer_id", "snapshot", *FEATURE_COLUMNS, "churned"]]
+    extra = ["churn_date"] if dates else []
+    return frame[["customer_id", "snapshot", *FEATURE_COLUMNS, "churned", *extra]]
 
 
 def _check_label_window(ws: Workspace, as_of: date, horizon_days: int) -> None:
@@ -229,11 +268,100 @@ def chained_no_purchase(model: ChurnRiskModel, ws: Workspace, as_of: DateLike,
     return pd.DataFrame({"customer_id": ids, "p_no_purchase": np.exp(log_silent)})
 
 
+LEAD_TOP_SHARE = 0.10
+LEAD_DAYS = 60
+LEAD_COLUMNS = ["leavers", "flagged", "flagged_share", "median_lead_days",
+                "share_lead_60d", "share_of_flagged_lead_60d"]
+
+
+def _method_scores(model: ChurnRiskModel, frame: pd.DataFrame, rules: list, *,
+                   chain: Any = None) -> dict[str, np.ndarray]:
+    """Scores of the three compared methods for a feature frame (higher = riskier)."""
+    summary = rules_summary(frame, evaluate_rules(frame, rules))
+    predicted = chain if chain is not None else model.predict_proba(frame[FEATURE_COLUMNS])[:, 1]
+    return {"churnguard": np.asarray(predicted, dtype="float64"),
+            "rules": summary["rule_score"].to_numpy(dtype="float64"),
+            "recency": frame["recency_days"].to_numpy(dtype="float64")}
+
+
+def lead_times(flags: pd.DataFrame, leavers: pd.DataFrame, *,
+               days: int = LEAD_DAYS) -> pd.DataFrame:
+    """How early each method warned about the customers who left.
+
+    ``flags`` holds ``snapshot, customer_id, model``: each time a method put a customer in
+    its top share at a snapshot. ``leavers`` holds ``customer_id, churn_date``. A leaver is
+    *flagged* when a method put them in its top share at a snapshot on or before their churn
+    date; the lead time is the churn date minus the first such snapshot, in days.
+
+    Returns one row per model (index ``model``) with :data:`LEAD_COLUMNS`: leavers, flagged
+    (count and share of leavers), the median lead time of the flagged, the share of all leavers
+    flagged at least ``days`` ahead and the same share among the flagged.
+
+    Examples
+    --------
+    >>> flags = pd.DataFrame({"snapshot": pd.to_datetime(["2024-01-01", "2024-02-01",
+    ...     "2024-02-01", "2024-03-01"]), "customer_id": ["a", "a", "b", "c"],
+    ...     "model": ["m"] * 4})
+    >>> leavers = pd.DataFrame({"customer_id": ["a", "b", "c"],
+    ...     "churn_date": pd.to_datetime(["2024-03-15", "2024-02-10", "2024-02-20"])})
+    >>> row = lead_times(flags, leavers).loc["m"]  # a: 74 days ahead, b: 9, c: too late
+    >>> int(row["flagged"]), float(row["median_lead_days"]), round(float(row["share_lead_60d"]), 3)
+    (2, 41.5, 0.333)
+    """
+    models = list(dict.fromkeys(flags["model"]))
+    churn_at = pd.to_datetime(leavers.set_index("customer_id")["churn_date"])
+    rows = {}
+    for name in models:
+        mine = flags[flags["model"] == name]
+        when = churn_at.reindex(mine["customer_id"]).to_numpy()
+        early = mine[pd.to_datetime(mine["snapshot"]).to_numpy() <= when]
+        first = early.groupby("customer_id")["snapshot"].min()
+        lead = (churn_at.reindex(first.index) - pd.to_datetime(first)).dt.days
+        total = len(churn_at)
+        rows[name] = {
+            "leavers": total, "flagged": int(len(lead)),
+            "flagged_share": len(lead) / total if total else np.nan,
+            "median_lead_days": float(lead.median()) if len(lead) else np.nan,
+            "share_lead_60d": float((lead >= days).sum() / total) if total else np.nan,
+            "share_of_flagged_lead_60d": float((lead >= days).mean()) if len(lead) else np.nan,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=LEAD_COLUMNS)
+    table.index.name = "model"
+    return table
+
+
+def _lead_flags(fitted: ChurnRiskModel, ws: Workspace, evaluate_day: date, horizon_days: int,
+                churn: ChurnDefinition | None, rules: list, step_days: int | None,
+                spacing_days: int) -> pd.DataFrame:
+    """The top 10 % of each method at monthly snapshots from ``evaluate_day`` through the
+    horizon (scored with the model trained before ``evaluate_day``)."""
+    from churnguard.risk.evaluation import _top
+    from churnguard.risk.features import features
+
+    parts = []
+    for k in range(max(1, -(-horizon_days // spacing_days))):
+        day = evaluate_day + timedelta(days=spacing_days * k)
+        frame = features(ws, day, churn=churn)
+        if frame.empty:
+            continue
+        chain = None
+        if step_days is not None:
+            chain = chained_no_purchase(fitted, ws, day, horizon_days,
+                                        churn=churn)["p_no_purchase"].to_numpy()
+        for name, values in _method_scores(fitted, frame, rules, chain=chain).items():
+            top = frame["customer_id"].to_numpy()[_top(values, LEAD_TOP_SHARE)]
+            parts.append(pd.DataFrame({"snapshot": pd.Timestamp(day), "customer_id": top,
+                                       "model": name}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["snapshot", "customer_id", "model"])
+
+
 def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
              horizon_days: int = 90, *, churn: ChurnDefinition | None = None,
              label: str = "churn", snapshots: int = 6, spacing_days: int = 30,
              step_days: int | None = None, model: ChurnRiskModel | None = None,
-             emp_options: dict[str, Any] | None = None) -> BacktestResult:
+             emp_options: dict[str, Any] | None = None,
+             lead_time: bool = True) -> BacktestResult:
     """Train on the past, score at ``evaluate_at``, compare with what happened next.
 
     Parameters
@@ -261,6 +389,12 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
     emp_options
         Options of :func:`~churnguard.risk.evaluation.expected_maximum_profit`
         (``clv``, ``offer_cost``, ``contact_cost``, ``acceptance``).
+    lead_time
+        Also score monthly snapshots from ``evaluate_at`` through the horizon and measure,
+        per method, how early its top 10 % named the customers who left in the window
+        (``details["lead_time"]``, see :func:`lead_times`; per customer in
+        ``details["lead_flags"]``). Needs a churn date: labels ``churn`` (the event) and
+        ``departure`` (the last purchase); ``None`` for ``no_purchase``.
     """
     train_end, evaluate_day = to_date(train_until), to_date(evaluate_at)
     if evaluate_day < train_end:
@@ -275,7 +409,8 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
                            spacing_days=spacing_days)
     fitted = fit_history(ws, dates, horizon_days=learned, churn=churn, label=label,
                          model=model)
-    test = snapshot(ws, evaluate_day, horizon_days=horizon_days, churn=churn, label=label)
+    test = snapshot(ws, evaluate_day, horizon_days=horizon_days, churn=churn, label=label,
+                    dates=True)
     if step_days is None:
         predicted = fitted.predict_proba(test[FEATURE_COLUMNS])[:, 1]
     else:
@@ -285,13 +420,9 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
                               "data changed while backtesting.")
         predicted = chain["p_no_purchase"].to_numpy()
     rules = rules_from_settings(ws.settings.section("rules"))
-    summary = rules_summary(test, evaluate_rules(test, rules))
-    scores = pd.DataFrame({
-        "customer_id": test["customer_id"], "churned": test["churned"].astype(int),
-        "churnguard": predicted,
-        "rules": summary["rule_score"].to_numpy(dtype=float),
-        "recency": test["recency_days"].astype(float),
-    })
+    methods = _method_scores(fitted, test, rules, chain=predicted)
+    scores = pd.DataFrame({"customer_id": test["customer_id"],
+                           "churned": test["churned"].astype(int), **methods})
     options = emp_options or {}
     rows, curves = {}, []
     for name in ("churnguard", "rules", "recency"):
@@ -302,6 +433,14 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
         curves.append(lift_curve(scores["churned"], scores[name]).assign(model=name))
     full = pd.DataFrame.from_dict(rows, orient="index")
     full.index.name = "model"
+    lead, flags = None, None
+    if lead_time and label != "no_purchase":
+        dated = pd.to_datetime(test["churn_date"])
+        leavers = test.loc[(test["churned"] == 1) & (dated >= pd.Timestamp(evaluate_day)),
+                           ["customer_id", "churn_date"]]
+        flags = _lead_flags(fitted, ws, evaluate_day, horizon_days, churn, rules, step_days,
+                            spacing_days=30)
+        lead = lead_times(flags, leavers)
     return BacktestResult(
         table=full[BACKTEST_COLUMNS], calibration=calibration_table(scores["churned"],
                                                                     scores["churnguard"]),
@@ -309,4 +448,5 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
         details={"metrics": full, "training_dates": dates, "evaluate_at": evaluate_day,
                  "horizon_days": horizon_days, "label": label, "step_days": step_days,
                  "training_rows": fitted.training_rows_, "evaluated": len(scores),
-                 "churn_rate": float(scores["churned"].mean())})
+                 "churn_rate": float(scores["churned"].mean()), "lead_time": lead,
+                 "lead_flags": flags})

@@ -1,47 +1,76 @@
-"""Score the active customers: who is at risk, why, what it would cost, who owns them.
+"""Score the active customers: who is about to leave, why, what it would cost, who owns them.
 
 ``score(ws, as_of)`` scores every customer active at ``as_of`` with the workspace's saved
 :class:`~churnguard.risk.model.ChurnRiskModel` (``churnguard train``, see
-:mod:`churnguard.risk.store`), or one fitted on past snapshots, or the one given, and returns
-the at-risk list, riskiest first. With ``save=True`` the list is written to the warehouse
-table ``risk_scores`` (atomically, keyed by ``customer_id, as_of``: a re-run of a date replaces
-its rows, earlier dates remain as history), where ``churnguard sync`` picks up each
-customer's latest row:
+:mod:`churnguard.risk.store`), or one fitted on past snapshots, or the one given. By default
+the model predicts *departure*: the customer makes their last purchase within the next
+:data:`~churnguard.risk.backtest.DEFAULT_HORIZON_DAYS` (180) days, learnt from snapshots whose
+labels (horizon plus the churn definition's silence) end by ``as_of``; with too little history
+for that, "no purchase in the next 180 days" (see
+:func:`~churnguard.risk.backtest.default_label`).
 
-==================  ==================================================================
-``customer_id``     the customer
-``as_of``           scoring date (date)
-``p_churn``         calibrated probability of churning within ``horizon_days``
-``risk_band``       ``high`` (p ≥ 0.5), ``medium`` (p ≥ 0.2) or ``low``; bands settable
-``rank``            1 = riskiest
-``health_score``    0–100, 100 = healthy; plus ``health_<dimension>`` for purchasing,
-                    spend, service, payment and relationship
-``reasons``         top three reasons in English, ``"; "``-separated (``reasons_zh`` in
-                    Chinese, ``"；"``-separated); ``reason_1..3`` the feature names
-``rules_fired``     names of the warning rules that fired, ``", "``-separated
-                    (``rules_en``/``rules_zh`` their sentences; ``rule_score`` the severities)
-``clv``             12-month margin CLV (BG/NBD × Gamma-Gamma) when it can be fitted
-``profit_at_risk``  ``p_churn × clv``
-``owner_id``        account owner
-``horizon_days``    label window of the model
-==================  ==================================================================
+The list comes in two parts, ``lifecycle``:
+
+- ``active``: the save list, sorted by ``profit_at_risk`` (ties by ``value_if_retained``),
+- ``lapsing``: customers silent for more than ``lapsing_share`` (0.8) of an inactivity
+  definition's days — nearly lost already, a win-back list with their value — after it,
+  sorted the same way.
+
+``rank`` follows that order (1 = first to call). With ``save=True`` the list is written to the
+warehouse table ``risk_scores`` (atomically, keyed by ``customer_id, as_of``: a re-run of a
+date replaces its rows, earlier dates remain as history), where ``churnguard sync`` picks up
+each customer's latest row, and the value models' warnings to ``value_fit_notes``
+(``as_of, estimator, message``):
+
+==================================  ===========================================================
+``customer_id``                     the customer
+``as_of``                           scoring date (date)
+``p_churn``                         calibrated probability of the model's label (departure
+                                    within ``horizon_days`` by default)
+``risk_band``                       ``high`` (p ≥ 0.5), ``medium`` (p ≥ 0.2) or ``low``
+``rank``                            1 = first on the list (see above)
+``lifecycle``                       ``active`` or ``lapsing``
+``recency_days``                    days since the last purchase
+``health_score``                    0–100, 100 = healthy; plus ``health_<dimension>``
+``reasons``                         top three reasons in English, ``"; "``-separated
+                                    (``reasons_zh`` in Chinese); ``reason_1..3`` feature names
+``rules_fired``                     warning rules that fired (``rules_en``/``rules_zh``
+                                    sentences, ``rule_score`` severities)
+``p_alive``, ``expected_purchases``,  the value model's parts (:func:`churnguard.value.
+``expected_purchases_if_retained``,   customer_value`: BG/NBD and the spend model it chose,
+``expected_spend``, ``margin``,       ``spend_estimator``), over 12 months
+``spend_estimator``
+``clv``                             12-month margin CLV (discounted by p_alive)
+``value_if_retained``               12-month margin if the customer stays
+``cost_to_serve``                   activity-based cost of the last 365 days scaled to the
+                                    value horizon (0 without ``activities``/``cost_pools``)
+``profit_at_risk``                  ``p_churn × (value_if_retained − cost_to_serve)``
+``owner_id``                        account owner
+``horizon_days``                    label window of the model
+==================================  ===========================================================
 """
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.exceptions import NotFittedError as SklearnNotFitted
 from sklearn.utils.validation import check_is_fitted
 
 from churnguard.churn import ChurnDefinition, to_date
-from churnguard.errors import ChurnguardError, ConfigError
-from churnguard.risk.backtest import fit_history, label_lag, snapshot_dates
+from churnguard.errors import ConfigError
+from churnguard.risk.backtest import (
+    DEFAULT_HORIZON_DAYS,
+    default_label,
+    fit_history,
+    label_lag,
+    snapshot_dates,
+)
 from churnguard.risk.explain import explain, reasons_text
 from churnguard.risk.features import features
 from churnguard.risk.health import health_scores
@@ -52,6 +81,11 @@ if TYPE_CHECKING:
     from churnguard.workspace import Workspace
 
 RISK_SCORES_TABLE = "risk_scores"
+FIT_NOTES_TABLE = "value_fit_notes"
+LAPSING_SHARE = 0.8
+VALUE_MONTHS = 12
+VALUE_PARTS = ["p_alive", "expected_purchases", "expected_purchases_if_retained",
+               "expected_spend", "margin", "clv", "value_if_retained", "spend_estimator"]
 DEFAULT_BANDS = (0.2, 0.5)
 BAND_LABELS_ZH = {"high": "高风险", "medium": "中风险", "low": "低风险"}
 
@@ -72,27 +106,86 @@ def risk_band(p_churn: np.ndarray | pd.Series, *,
     return np.where(p >= high, "high", np.where(p >= low, "medium", "low")).astype(object)
 
 
-def customer_values(ws: Workspace, as_of: date, *, months: int = 12) -> pd.DataFrame:
-    """``customer_id, p_alive, clv`` from the value module (margin CLV over ``months``, as in
-    the value report), or an empty frame when it cannot be fitted (too little history)."""
-    empty = pd.DataFrame({"customer_id": pd.Series(dtype="object"),
-                          "p_alive": pd.Series(dtype="float64"),
-                          "clv": pd.Series(dtype="float64")})
-    try:
-        from churnguard.value import BetaGeo, GammaGamma, clv, rfm_summary
-        from churnguard.value.overview import gross_margin
-    except ImportError:
-        return empty
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            data = rfm_summary(ws, as_of=as_of, time_unit="W")
-            margin = gross_margin(ws, as_of - timedelta(days=365), as_of)
-            values = clv(BetaGeo().fit(data), GammaGamma().fit(data), months=months,
-                         data=data, margin=margin)
-    except (ChurnguardError, ValueError, FloatingPointError):
-        return empty
-    return values[["customer_id", "p_alive", "clv"]]
+def customer_values(ws: Workspace, as_of: date, *, months: int = VALUE_MONTHS) -> pd.DataFrame:
+    """``customer_id`` and :data:`VALUE_PARTS` of every buyer before ``as_of``
+    (:func:`churnguard.value.customer_value`); ``attrs["warnings"]`` holds the value fits'
+    FitWarning messages (the warnings are also emitted, never silenced) and
+    ``attrs["estimator"]`` the spend model used."""
+    from churnguard.value import customer_value
+
+    values = customer_value(ws, as_of, months=months)
+    return values[["customer_id", *VALUE_PARTS]]
+
+
+def _no_values() -> pd.DataFrame:
+    frame = pd.DataFrame({"customer_id": pd.Series(dtype="object")})
+    for name in VALUE_PARTS:
+        frame[name] = pd.Series(dtype="object" if name == "spend_estimator" else "float64")
+    frame.attrs.update(warnings=[], estimator="none")
+    return frame
+
+
+def cost_to_serve_ahead(ws: Workspace, as_of: date, *,
+                        months: int = VALUE_MONTHS) -> pd.DataFrame | None:
+    """``customer_id, cost_to_serve``: the activity-based cost of the 365 days before
+    ``as_of`` scaled to ``months`` (the cost expected over the value horizon if the customer
+    stays as they are); None when the workspace has no ``activities`` and ``cost_pools``."""
+    if not (ws.has_table("activities") and ws.has_table("cost_pools")):
+        return None
+    from churnguard.value import cost_to_serve
+
+    costs = cost_to_serve(ws, as_of - timedelta(days=365), as_of)
+    costs["cost_to_serve"] = costs["cost_to_serve"].astype("float64") * months / 12
+    return costs[["customer_id", "cost_to_serve"]]
+
+
+def lifecycle(recency_days: pd.Series | np.ndarray, churn: ChurnDefinition, *,
+              share: float = LAPSING_SHARE) -> np.ndarray:
+    """``lapsing`` for customers silent longer than ``share`` of an inactivity definition's
+    days, else ``active`` (always ``active`` under definitions without a silence).
+
+    Examples
+    --------
+    >>> from churnguard.churn import Inactivity
+    >>> lifecycle([10, 144, 145], Inactivity(days=180)).tolist()
+    ['active', 'active', 'lapsing']
+    """
+    if not 0 < share <= 1:
+        raise ConfigError(f"lapsing_share must be in (0, 1], e.g. 0.8 for 80% of the churn "
+                          f"window; received {share!r}.")
+    recency = np.asarray(recency_days, dtype="float64")
+    days = getattr(churn, "days", None)
+    if not days:
+        return np.full(len(recency), "active", dtype=object)
+    return np.where(recency > share * days, "lapsing", "active").astype(object)
+
+
+def sort_worklist(frame: pd.DataFrame) -> pd.DataFrame:
+    """The save list first (``lifecycle == "active"``), then the lapsing; each by
+    ``profit_at_risk``, ties by ``value_if_retained`` then ``p_churn`` (missing values last,
+    the customer id only as the final tie-break); ``rank`` 1, 2, … in that order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
+    ...     "lifecycle": ["lapsing", "active", "active", "active"],
+    ...     "profit_at_risk": [900.0, 10.0, 10.0, 50.0],
+    ...     "value_if_retained": [1000.0, 20.0, 40.0, 60.0], "p_churn": [0.9, 0.5, 0.25, 0.8]})
+    >>> sort_worklist(frame)[["rank", "customer_id"]].values.tolist()
+    [[1, 'd'], [2, 'c'], [3, 'b'], [4, 'a']]
+    """
+    keys = pd.DataFrame({
+        "lapsing": (frame["lifecycle"] == "lapsing").to_numpy(),
+        "par": -frame["profit_at_risk"].astype("float64").fillna(-np.inf).to_numpy(),
+        "value": -frame["value_if_retained"].astype("float64").fillna(-np.inf).to_numpy(),
+        "p": -frame["p_churn"].astype("float64").fillna(-np.inf).to_numpy(),
+        "id": frame["customer_id"].astype(str).to_numpy(),
+    })
+    order = np.lexsort([keys[c].to_numpy() for c in ("id", "p", "value", "par", "lapsing")])
+    out = frame.iloc[order].reset_index(drop=True)
+    out = out.drop(columns="rank", errors="ignore")
+    out.insert(min(4, out.shape[1]), "rank", np.arange(1, len(out) + 1))
+    return out
 
 
 def _is_fitted(model: ChurnRiskModel) -> bool:
@@ -107,8 +200,9 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
           horizon_days: int | None = None, churn: ChurnDefinition | None = None,
           label: str | None = None, bands: tuple[float, float] = DEFAULT_BANDS,
           with_value: bool = True, save: bool = True, top: int | None = None,
-          snapshots: int = 6, refit: bool = False) -> pd.DataFrame:
-    """The at-risk list at ``as_of``: every active customer, riskiest first.
+          snapshots: int = 6, refit: bool = False,
+          lapsing_share: float = LAPSING_SHARE) -> pd.DataFrame:
+    """The worklist at ``as_of``: every active customer, the save list first.
 
     Parameters
     ----------
@@ -123,25 +217,32 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
         by ``as_of`` (:func:`~churnguard.risk.backtest.fit_history`).
     horizon_days, churn, label
         Label window, churn definition and label: those of the saved model (which must match
-        what is asked for), else 90 days, the workspace definition and ``"churn"``.
+        what is asked for), else 180 days, the workspace definition and
+        :func:`~churnguard.risk.backtest.default_label` (``"departure"`` when the history
+        allows it).
     bands
         Probability cut-offs of the ``medium`` and ``high`` bands.
     with_value
-        Add ``clv`` and ``profit_at_risk`` from the value module.
+        Add the value parts, ``cost_to_serve`` and ``profit_at_risk``.
     save
-        Replace the warehouse table ``risk_scores`` with the full list.
+        Write the list to ``risk_scores`` and the value fits' warnings to
+        ``value_fit_notes``.
     top
-        Return only the ``top`` riskiest (the saved table has everyone).
+        Return only the first ``top`` rows of the list (the saved table has everyone).
     snapshots
         Training snapshots when a model is fitted.
     refit
         Fit a model for this date even when the workspace has a saved one.
+    lapsing_share
+        Share of an inactivity definition's days of silence after which a customer is
+        ``lapsing`` (their own win-back list, after the save list).
 
     Returns
     -------
     pandas.DataFrame
-        The columns listed in the module documentation; ``attrs["model"]`` says which model
-        scored (``"saved"``, ``"given"`` or ``"fitted"``).
+        The columns listed in the module documentation, in worklist order; ``attrs``:
+        ``model`` (``"saved"``, ``"given"`` or ``"fitted"``), ``label``, ``horizon_days``,
+        ``warnings`` (the value fits' FitWarning messages) and ``estimator`` (spend model).
     """
     from churnguard.risk.store import check_saved_model, model_path, saved_model
 
@@ -155,8 +256,8 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
                               label=label, where=f"the saved model {model_path(ws)}")
             model, source = stored, "saved"
     if model is None or not _is_fitted(model):
-        label = label or "churn"
-        horizon_days = horizon_days or 90
+        horizon_days = horizon_days or DEFAULT_HORIZON_DAYS
+        label = label or default_label(ws, day, horizon_days=horizon_days, churn=definition)
         lag = label_lag(definition, label)
         dates = snapshot_dates(day, horizon_days=horizon_days + lag, count=snapshots)
         model = fit_history(ws, dates, horizon_days=horizon_days, churn=definition,
@@ -165,16 +266,21 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
     result = score_frame(frame, model, rules=rules_from_settings(ws.settings.section("rules")),
                          bands=bands)
     result.insert(1, "as_of", pd.Timestamp(day))
-    result["horizon_days"] = getattr(model, "horizon_days_", horizon_days or 90)
-    result = _add_value(ws, day, result, with_value)
+    result.insert(4, "lifecycle", lifecycle(frame["recency_days"], definition,
+                                            share=lapsing_share))
+    result.insert(5, "recency_days", frame["recency_days"].to_numpy())
+    result["horizon_days"] = getattr(model, "horizon_days_", horizon_days or
+                                     DEFAULT_HORIZON_DAYS)
+    result, notes = _add_value(ws, day, result, with_value)
     owners = ws.table("customers").select("customer_id", "owner_id").to_pandas()
     result = result.merge(owners, on="customer_id", how="left")
-    result = result.sort_values(["p_churn", "customer_id"], ascending=[False, True],
-                                ignore_index=True)
-    result.insert(4, "rank", np.arange(1, len(result) + 1))
-    result.attrs["model"] = source
+    result = sort_worklist(result)
+    result.attrs.update(model=source, label=getattr(model, "label_", label),
+                        horizon_days=int(result["horizon_days"].iloc[0]) if len(result)
+                        else horizon_days, **notes)
     if save:
         save_scores(ws, result)
+        save_fit_notes(ws, day, notes["estimator"], notes["warnings"])
     return result.head(top) if top else result
 
 
@@ -204,13 +310,21 @@ def score_frame(frame: pd.DataFrame, model: ChurnRiskModel, *, rules: list | Non
     return out
 
 
-def _add_value(ws: Workspace, day: date, result: pd.DataFrame, with_value: bool) -> pd.DataFrame:
-    values = customer_values(ws, day) if with_value else pd.DataFrame(
-        {"customer_id": pd.Series(dtype="object"), "p_alive": pd.Series(dtype="float64"),
-         "clv": pd.Series(dtype="float64")})
+def _add_value(ws: Workspace, day: date, result: pd.DataFrame,
+               with_value: bool) -> tuple[pd.DataFrame, dict]:
+    values = customer_values(ws, day) if with_value else _no_values()
+    notes = {"warnings": list(values.attrs.get("warnings", [])),
+             "estimator": values.attrs.get("estimator", "none")}
     result = result.merge(values, on="customer_id", how="left")
-    result["profit_at_risk"] = result["p_churn"] * result["clv"]
-    return result
+    costs = cost_to_serve_ahead(ws, day) if with_value else None
+    if costs is not None:
+        result = result.merge(costs, on="customer_id", how="left")
+        result["cost_to_serve"] = result["cost_to_serve"].fillna(0.0)
+    else:
+        result["cost_to_serve"] = 0.0
+    net = result["value_if_retained"].astype("float64") - result["cost_to_serve"]
+    result["profit_at_risk"] = result["p_churn"] * net
+    return result, notes
 
 
 def save_scores(ws: Workspace, scores: pd.DataFrame) -> None:
@@ -234,8 +348,26 @@ def save_scores(ws: Workspace, scores: pd.DataFrame) -> None:
     ws.warehouse.upsert(RISK_SCORES_TABLE, rows, key=["customer_id", "as_of"])
 
 
+def save_fit_notes(ws: Workspace, as_of: date, estimator: str,
+                   messages: list[str]) -> None:
+    """Replace the ``value_fit_notes`` rows of ``as_of`` with one row per FitWarning message
+    (``as_of, estimator, message``); a clean fit leaves no row for the date."""
+    day = to_date(as_of)
+    rows = pa.table({"as_of": pa.array([day] * len(messages), pa.date32()),
+                     "estimator": pa.array([estimator] * len(messages), pa.string()),
+                     "message": pa.array([str(m) for m in messages], pa.string())})
+    if ws.has_table(FIT_NOTES_TABLE):
+        kept = ws.warehouse.read_arrow(FIT_NOTES_TABLE)
+        if kept.column_names == rows.column_names:
+            dates = pc.cast(kept.column("as_of"), pa.date32())
+            kept = kept.set_column(0, "as_of", dates)
+            kept = kept.filter(pc.not_equal(dates, pa.scalar(day, pa.date32())))
+            rows = pa.concat_tables([kept.cast(rows.schema), rows])
+    ws.warehouse.replace(FIT_NOTES_TABLE, rows)
+
+
 def load_scores(ws: Workspace, as_of: date | datetime | str | None = None) -> pd.DataFrame:
-    """Saved scores of ``as_of`` (default: the latest scoring date), riskiest first; empty
+    """Saved scores of ``as_of`` (default: the latest scoring date) in worklist order; empty
     when never scored."""
     if not ws.has_table(RISK_SCORES_TABLE):
         return pd.DataFrame()

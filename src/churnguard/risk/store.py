@@ -22,7 +22,13 @@ import joblib
 
 from churnguard.churn import ChurnDefinition, to_date
 from churnguard.errors import ConfigError, SchemaError
-from churnguard.risk.backtest import fit_history, label_lag, snapshot_dates
+from churnguard.risk.backtest import (
+    DEFAULT_HORIZON_DAYS,
+    default_label,
+    fit_history,
+    label_lag,
+    snapshot_dates,
+)
 from churnguard.risk.features import FEATURE_COLUMNS
 from churnguard.risk.model import ChurnRiskModel
 
@@ -170,16 +176,20 @@ def check_saved_model(model: ChurnRiskModel, as_of: date, *, churn: ChurnDefinit
                           f"{as_of}`) or score with --refit.")
 
 
-def train(ws: Workspace, as_of: date | datetime | str, *, horizon_days: int = 90,
-          churn: ChurnDefinition | None = None, label: str = "churn", snapshots: int = 6,
-          model: ChurnRiskModel | None = None, save: bool = True) -> ChurnRiskModel:
+def train(ws: Workspace, as_of: date | datetime | str, *,
+          horizon_days: int = DEFAULT_HORIZON_DAYS, churn: ChurnDefinition | None = None,
+          label: str | None = None, snapshots: int = 6, model: ChurnRiskModel | None = None,
+          save: bool = True) -> ChurnRiskModel:
     """Fit on ``snapshots`` monthly snapshots whose labels end by ``as_of`` and save the model
     to ``<workspace>/models/risk.joblib`` (with ``save=True``).
 
+    The defaults are :func:`~churnguard.risk.scoring.score`'s: 180 days and
+    :func:`~churnguard.risk.backtest.default_label` (departure when the history allows it).
     Returns the fitted model; ``metadata_`` holds what was saved with it.
     """
     day = to_date(as_of)
     definition = churn or ws.churn_definition()
+    label = label or default_label(ws, day, horizon_days=horizon_days, churn=definition)
     dates = snapshot_dates(day, horizon_days=horizon_days + label_lag(definition, label),
                            count=snapshots)
     fitted = fit_history(ws, dates, horizon_days=horizon_days, churn=definition, label=label,
