@@ -260,6 +260,36 @@ def run_holdout(args: argparse.Namespace) -> dict:
     return {"holdout": results, "demo": demo}
 
 
+def value_speed(customers: int, *, chunk: int, seed: int) -> dict:
+    """Seconds of ``customer_value`` (engine query, fits, CLV) on a stacked synthetic log."""
+    from churnguard.value import customer_value
+
+    orders, people = [], []
+    began = time.perf_counter()
+    for index, start in enumerate(range(0, customers, chunk)):
+        tables = synth.generate(customers=min(chunk, customers - start), seed=seed + index)
+        part = tables["orders"][["customer_id", "order_date", "amount", "cost"]].copy()
+        part["customer_id"] = f"{index}-" + part["customer_id"]
+        who = tables["customers"][["customer_id", "segment"]].copy()
+        who["customer_id"] = f"{index}-" + who["customer_id"]
+        orders.append(part)
+        people.append(who)
+    source = {"orders": pd.concat(orders, ignore_index=True),
+              "customers": pd.concat(people, ignore_index=True)}
+    generated = time.perf_counter() - began
+    as_of = (source["orders"]["order_date"].max() + timedelta(days=1)).date()
+    runs = []
+    for _ in range(2):
+        began = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            values = customer_value(source, as_of)
+        runs.append(time.perf_counter() - began)
+    return {"customers_valued": len(values), "orders": len(source["orders"]),
+            "generate_s": round(generated, 1), "customer_value_runs_s": [round(r, 2) for r in runs],
+            "estimator": values.attrs["estimator"], "load_average": os.getloadavg()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -273,7 +303,13 @@ def main() -> None:
                         help="the CLV holdout figures of issue 18 instead of the fit speed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--holdout-customers", type=int, default=20_000)
+    parser.add_argument("--value-speed", action="store_true",
+                        help="time customer_value on --customers synthetic customers")
     args = parser.parse_args()
+    if args.value_speed:
+        print(json.dumps(value_speed(args.customers, chunk=args.chunk, seed=args.seed),
+                         indent=2))
+        return
     if args.holdout:
         result = run_holdout(args)
         if args.json:

@@ -144,21 +144,37 @@ class BetaGeo(BaseFitter):
         degenerate fit (a → 0, r and α huge) makes the closed form overflow, the bound (the
         no-dropout limit) is returned.
         """
+        return pd.Series(self.cumulative_purchases([t], data)[0],
+                         index=output_index(self._data(data)), name="expected_purchases")
+
+    def cumulative_purchases(self, times: list[float] | np.ndarray,
+                             data: pd.DataFrame | None = None) -> np.ndarray:
+        """:meth:`predict_purchases` for several horizons at once, shape ``(times, rows)``.
+
+        The hypergeometric part depends on ``x`` and ``T`` only, so it is evaluated once per
+        distinct ``(x, T)`` pair and p_alive once per row.
+        """
         x, t_x, T = self._arrays(data)
         r, alpha, a, b = self.params_.to_numpy()
-        z = t / (alpha + T + t)
-        head = (a + b + x - 1) / (a - 1)
-        with np.errstate(all="ignore"):
-            tail = 1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
-                r + x, b + x, a + b + x - 1, z)
         alive = self.p_alive(data).to_numpy()
-        # E[X(t)] <= P(alive) · E[λ | alive] · t: the bound is also the a → 0 (no dropout)
-        # limit, used where extreme parameters overflow the hypergeometric function.
-        bound = alive * (r + x) / (alpha + T) * t
-        value = head * tail * alive
-        value = np.where(np.isfinite(value), np.clip(value, 0.0, bound), bound)
-        return pd.Series(value, index=output_index(self._data(data)),
-                         name="expected_purchases")
+        x_set, x_index = distinct(x)
+        T_set, T_index = distinct(T)
+        pair, first = np.unique(x_index.astype(np.int64) * len(T_set) + T_index,
+                                return_inverse=True)
+        ux, uT = x_set[pair // len(T_set)], T_set[pair % len(T_set)]
+        head = (a + b + ux - 1) / (a - 1)
+        rate = (r + x) / (alpha + T)
+        result = np.empty((len(times), len(x)))
+        for row, t in enumerate(times):
+            with np.errstate(all="ignore"):
+                tail = 1 - np.exp((r + ux) * np.log((alpha + uT) / (alpha + uT + t))) * hyp2f1(
+                    r + ux, b + ux, a + b + ux - 1, t / (alpha + uT + t))
+                value = (head * tail)[first] * alive
+            # E[X(t)] <= P(alive) · E[λ | alive] · t: the bound is also the a → 0 (no
+            # dropout) limit, used where extreme parameters overflow the hypergeometric.
+            bound = alive * rate * t
+            result[row] = np.where(np.isfinite(value), np.clip(value, 0.0, bound), bound)
+        return result
 
     def purchase_rate_if_retained(self, data: pd.DataFrame | None = None) -> pd.Series:
         """Expected purchases per time unit of each customer who is still active:

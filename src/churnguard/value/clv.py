@@ -78,10 +78,16 @@ def clv(purchase_model: Any, spend_model: GammaGamma | ShrinkageSpend, *, months
         raise SchemaError(f"time_unit={unit!r} is not one of D, W, M.")
     units_per_month = DAYS_PER_UNIT["M"] / DAYS_PER_UNIT[unit]
     spend = spend_model.expected_spend(data).to_numpy()
+    horizons = np.arange(1, months + 1) * units_per_month
+    if hasattr(purchase_model, "cumulative_purchases"):  # BG/NBD: all months in one pass
+        curve = purchase_model.cumulative_purchases(horizons, data)
+    else:  # a loop over months; customers are vectorised
+        curve = np.stack([purchase_model.predict_purchases(h, data).to_numpy()
+                          for h in horizons])
     previous = np.zeros(len(data))
     value = np.zeros(len(data))
-    for month in range(1, months + 1):  # a loop over months; customers are vectorised
-        cumulative = purchase_model.predict_purchases(month * units_per_month, data).to_numpy()
+    for month in range(1, months + 1):
+        cumulative = curve[month - 1]
         value += (cumulative - previous) / (1 + discount_rate) ** month
         previous = cumulative
     monthly = purchase_model.purchase_rate_if_retained(data).to_numpy() * units_per_month

@@ -48,19 +48,32 @@ def purchase_days(source: Any, *, as_of: date | datetime | str,
 
 def rfm_table(source: Any, *, as_of: date | datetime | str, time_unit: str = "D",
               customer_id_col: str = "customer_id", date_col: str = "order_date",
-              amount_col: str | None = "amount") -> ibis.Table:
+              amount_col: str | None = "amount", spend: bool = False) -> ibis.Table:
     """The RFM summary as an Ibis expression, with the extra columns ``purchases``
     (occasions), ``revenue`` (their total), ``first_purchase``, ``last_purchase`` and
-    ``days_since_last``. Nothing runs until it is executed."""
+    ``days_since_last``. Nothing runs until it is executed.
+
+    With ``spend=True`` also the :func:`~churnguard.value.spend_summary` statistics of the
+    purchases with a positive value, from the same pass over the orders:
+    ``spend_purchases, mean_log_spend, log_spend_ss, mean_spend``."""
     if time_unit not in DAYS_PER_UNIT:
         raise SchemaError(f"time_unit={time_unit!r} is not one of D, W, M.")
     days = purchase_days(source, as_of=as_of, customer_id_col=customer_id_col,
                          date_col=date_col, amount_col=amount_col)
     end = ibis.date(day_before(to_date(as_of)))
+    extra = {}
+    if spend:
+        positive = days.amount > 0
+        log_amount = ibis.ifelse(positive, days.amount, ibis.null()).ln()
+        extra = {"spend_purchases": days.amount.count(where=positive),
+                 "mean_log_spend": log_amount.mean(),
+                 "log_spend_ss": (log_amount.var(how="pop")
+                                  * days.amount.count(where=positive)).fill_null(0.0),
+                 "mean_spend": days.amount.mean(where=positive)}
     per = days.group_by("customer_id").aggregate(
         first_purchase=days.day.min(), last_purchase=days.day.max(),
         purchases=days.day.count(), revenue=days.amount.sum(),
-        first_amount=days.amount.argmin(days.day))
+        first_amount=days.amount.argmin(days.day), **extra)
     scale = DAYS_PER_UNIT[time_unit]
     repeats = per.purchases - 1
     return per.select(
@@ -73,6 +86,7 @@ def rfm_table(source: Any, *, as_of: date | datetime | str, time_unit: str = "D"
         purchases=per.purchases, revenue=per.revenue, first_purchase=per.first_purchase,
         last_purchase=per.last_purchase,
         days_since_last=end.delta(per.last_purchase, unit="day"),
+        **{name: per[name] for name in extra},
     )
 
 

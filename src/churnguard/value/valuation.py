@@ -28,7 +28,7 @@ from churnguard.value.clv import clv
 from churnguard.value.diagnostics import Diagnostic, emit
 from churnguard.value.gamma_gamma import GammaGamma
 from churnguard.value.rfm import RFM_COLUMNS, rfm_table
-from churnguard.value.spend import ShrinkageSpend, fit_spend_model, spend_table
+from churnguard.value.spend import ShrinkageSpend, fit_spend_model
 
 MIN_SEGMENT_CUSTOMERS = 500
 """Fewest buyers for a segment's own BG/NBD fit."""
@@ -75,9 +75,10 @@ def value_inputs(source: Any, *, as_of: date | datetime | str, time_unit: str = 
     (``purchases, mean_log_spend, log_spend_ss, mean_spend``) of every buyer before ``as_of``,
     from one engine query, sorted by ``customer_id``; ``attrs["time_unit"]`` is set. With a
     customers table that has ``segment_col``, a ``segment`` column too."""
-    rfm = rfm_table(source, as_of=as_of, time_unit=time_unit).select(RFM_COLUMNS)
-    spend = spend_table(source, as_of=as_of)
-    joined = rfm.left_join(spend, "customer_id").drop("customer_id_right")
+    table = rfm_table(source, as_of=as_of, time_unit=time_unit, spend=True)
+    joined = table.select(*RFM_COLUMNS, purchases=table.spend_purchases,
+                          mean_log_spend=table.mean_log_spend,
+                          log_spend_ss=table.log_spend_ss, mean_spend=table.mean_spend)
     segments = _segments_of(source, segment_col)
     if segments is not None:
         joined = joined.left_join(segments, "customer_id").drop("customer_id_right")
