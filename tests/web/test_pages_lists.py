@@ -68,3 +68,14 @@ def test_why_at_risk_is_one_list_without_repeats():
          "kind": "reason"},
         {"text": "pays 17 days late on average", "kind": "rule"}]
     assert why_at_risk([], []) == []
+
+
+def test_a_row_shows_four_reasons_and_links_to_the_rest(shop):  # noqa: F811
+    _, app, _ = shop
+    with app.state.sessionmaker() as db:
+        db.get(Customer, "b").reasons = [f"reason {k}" for k in range(1, 7)]
+        db.commit()
+    page = client_for(app, "rep1").get("/my-customers").text
+    row = page.split('data-customer="b"')[1].split("</tr>")[0]
+    assert "reason 4" in row and "reason 5" not in row
+    assert '<a class="muted" href="/customers/b#why">+2 more</a>' in row

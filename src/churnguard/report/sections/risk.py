@@ -41,7 +41,8 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         if len(saved):
             scores = saved
         else:
-            scores = score(ws, as_of, horizon_days=HORIZON_DAYS, snapshots=SNAPSHOTS,
+            # the worklist's own risk (score's default label and horizon), not the backtest's
+            scores = score(ws, as_of, snapshots=SNAPSHOTS,
                            model=ChurnRiskModel(learning_rate=LEARNING_RATE))
     except ChurnguardError:
         return None  # too little history for snapshots and labels
