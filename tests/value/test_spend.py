@@ -72,3 +72,16 @@ def test_shrinkage_errors():
         ShrinkageSpend().fit(pd.DataFrame({"purchases": [1]}))
     with pytest.raises(SchemaError, match="no purchase|none was found"):
         ShrinkageSpend().fit(pd.DataFrame({"purchases": [0], "mean_log_spend": [None]}))
+
+
+def test_value_inputs_carry_the_same_spend_statistics():
+    from churnguard.value import rfm_summary
+    from churnguard.value.valuation import value_inputs
+
+    data = value_inputs(ORDERS, as_of="2024-03-01")
+    spend = spend_summary(ORDERS, as_of="2024-03-01")
+    rfm = rfm_summary(ORDERS, as_of="2024-03-01", time_unit="W")
+    for column in ("purchases", "mean_log_spend", "log_spend_ss", "mean_spend"):
+        assert data[column].tolist() == pytest.approx(spend[column].tolist())
+    for column in ("frequency", "recency", "T", "monetary"):
+        assert data[column].tolist() == pytest.approx(rfm[column].tolist())
