@@ -149,3 +149,11 @@ def test_task_patch_without_title_keeps_it(world_app):
     assert (body["title"], body["outcome"], body["version"]) == ("Call ANN", "reached", 2)
     with world_app.app.state.sessionmaker() as db:
         assert db.get(Task, task).title == "Call ANN"
+
+
+def test_worklist_page_beyond_any_offset_is_refused(world_app):
+    client = world_app.client("owner")
+    client.headers["accept"] = "application/json"
+    response = client.get("/my-customers", params={"page": 2**62})
+    assert response.status_code == 422, response.text[:200]
+    assert client.get("/my-customers", params={"page": 2}).status_code == 200

@@ -85,3 +85,13 @@ def test_reps_cannot_open_the_dashboard(shared_shop):  # noqa: F811
     response = client_for(app, "rep1").get("/dashboard")
     assert response.status_code == 403
     assert "You may not open this page" in response.text
+
+
+def test_far_months_are_refused_not_a_server_error(shared_shop):  # noqa: F811
+    _, app, _ = shared_shop
+    client = client_for(app, "manager")
+    client.headers["accept"] = "application/json"
+    for month in ("9999-12", "0001-01"):
+        response = client.get("/dashboard", params={"month": month})
+        assert response.status_code == 422, (month, response.text[:200])
+        assert "is outside 1900-01-01 to 2999-12-31" in response.json()["detail"]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from churnguard.constraints import check_day
 from churnguard.report import charts
 from churnguard.report.goals import load_goals, save_goals
 from churnguard.report.review import MORE_KPIS, TEN_KPIS, Review, monthly_review
@@ -38,9 +39,10 @@ def _month(text: str | None, fallback: date) -> date:
     if not text:
         return fallback
     try:
-        return date.fromisoformat(text[:7] + "-01")
+        chosen = date.fromisoformat(text[:7] + "-01")
     except ValueError:
         raise InvalidInputError(f"month {text!r} is not YYYY-MM.") from None
+    return check_day(chosen, name="month")
 
 
 def _none(value: str | None) -> str | None:

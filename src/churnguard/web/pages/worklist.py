@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import nulls_last, select
 
+from churnguard.constraints import PageNumber
 from churnguard.report.goals import load_goals
 from churnguard.report.review import monthly_review
 from churnguard.web.deps import DbSession, PageTask, PageUser
@@ -71,7 +72,7 @@ def overdue_complaints(db: Any, user: User, now: datetime) -> list[Complaint]:
 
 
 @router.get("/my-customers")
-def my_customers(request: Request, user: PageUser, db: DbSession, page: int = 1,
+def my_customers(request: Request, user: PageUser, db: DbSession, page: PageNumber = 1,
                  list: str = "save") -> Response:  # noqa: A002 - the query parameter's name
     """The worklist (the save list, or the win-back list of lapsing customers), today's
     tasks, this week's care events and overdue complaints."""
