@@ -82,3 +82,15 @@ def messages_where(index: pd.Index, cases: list[tuple[np.ndarray, str]]) -> pd.S
 def to_bool(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A boolean Arrow array as numpy, null → False."""
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def matches(text: pa.Array, pattern: str, where: np.ndarray) -> np.ndarray:
+    """Which cells match the regular expression ``pattern``, looking only where ``where`` is
+    true (false elsewhere)."""
+    out = np.zeros(len(text), dtype=bool)
+    if where.all():
+        return to_bool(pc.match_substring_regex(text, pattern))
+    if where.any():
+        rows = np.flatnonzero(where)
+        out[rows] = to_bool(pc.match_substring_regex(pc.take(text, pa.array(rows)), pattern))
+    return out

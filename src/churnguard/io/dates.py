@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnguard.constraints import FIRST_DAY
-from churnguard.io.cells import Parsed, clean_text, messages_where, to_bool
+from churnguard.io.cells import Parsed, clean_text, matches, messages_where, to_bool
 
 DateOrder = Literal["dayfirst", "monthfirst"]
 FIRST_DATE = pd.Timestamp(FIRST_DAY)
@@ -89,7 +89,7 @@ def parse_dates(series: pd.Series, *, date_order: DateOrder | None = None,
                                  f["Z"])
     matched = is_first | is_last
     unmatched = present & ~matched
-    serial_cells = unmatched & _matches(text, _SERIAL, unmatched)
+    serial_cells = unmatched & matches(text, _SERIAL, unmatched)
     if serial_cells.any():
         serial_values, serial_ok = _from_serial(np.where(serial_cells, _floats(text), np.nan))
         stamps = np.where(serial_cells, serial_values, stamps)
@@ -97,7 +97,7 @@ def parse_dates(series: pd.Series, *, date_order: DateOrder | None = None,
         ok = np.where(serial_cells, serial_ok, ok)
     ok &= matched | serial_cells
     bad = present & ~ok
-    two_digit = bad & _matches(text, _TWO_DIGIT_YEAR, bad)
+    two_digit = bad & matches(text, _TWO_DIGIT_YEAR, bad)
     messages = messages_where(series.index, [
         (two_digit, "has a two-digit year; write the year in full, e.g. 2024-03-05."),
         (bad & outside, OUT_OF_RANGE),
@@ -111,15 +111,6 @@ def parse_dates(series: pd.Series, *, date_order: DateOrder | None = None,
 
 _ISO_FIXED = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$"
 _FIELDS = ("a", "b", "c", "H", "M", "S", "F", "P", "Z")
-
-
-def _matches(text: pa.Array, pattern: str, where: np.ndarray) -> np.ndarray:
-    """Which cells match ``pattern``, looking only at the cells ``where`` is true."""
-    out = np.zeros(len(text), dtype=bool)
-    if where.any():
-        rows = np.flatnonzero(where)
-        out[rows] = to_bool(pc.match_substring_regex(pc.take(text, pa.array(rows)), pattern))
-    return out
 
 
 def _normalised(series: pd.Series) -> pa.Array:

@@ -18,7 +18,7 @@ import pyarrow as pa
 from churnguard.errors import SchemaError
 from churnguard.io.cells import Parsed, as_text, clean_text, empty_mask
 from churnguard.io.dates import DateOrder, parse_dates
-from churnguard.io.numbers import Decimal, parse_numbers
+from churnguard.io.numbers import Decimal, NumberCells, parse_numbers
 from churnguard.io.schema import Column, TableSpec
 
 __all__ = ["HEADER_ALIASES", "Problem", "as_text", "empty_mask", "parse_column",
@@ -150,7 +150,8 @@ def _refuse_repeated(headers: list[str], where: str) -> None:
 
 def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None = None,
                  date_order: DateOrder | None = None,
-                 row_numbers: pd.Series | None = None) -> Parsed:
+                 row_numbers: pd.Series | None = None,
+                 number_cells: NumberCells | None = None) -> Parsed:
     """Parse ``series`` as ``column.type``; bad cells and a column refusal come back with it.
 
     Examples
@@ -169,7 +170,7 @@ def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None =
         return Parsed.clean(values)
     if column.type in ("float64", "int64"):
         parsed = parse_numbers(series, decimal=decimal, row_numbers=row_numbers,
-                               high=column.high)
+                               high=column.high, cells=number_cells)
     elif column.type in ("timestamp", "date"):
         parsed = parse_dates(series, date_order=date_order, row_numbers=row_numbers)
         if column.type == "date":

@@ -13,6 +13,7 @@ the column is refused rather than guessed. Every value must be finite and at mos
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -21,20 +22,31 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnguard.constraints import MAX_MONEY
-from churnguard.io.cells import Parsed, clean_text, messages_where, to_bool
+from churnguard.io.cells import Parsed, clean_text, matches, messages_where, to_bool
 
 Decimal = Literal[".", ","]
 MAX_ABS_NUMBER = MAX_MONEY
 """Largest magnitude by default (a column may declare its own, see ``Column.high``)."""
 
 _NOISE = r"[¥￥$€£元\s\x{00a0}\x{202f}]|RMB|CNY"
-_INT = r"^\d+$"
-_SCI = r"^(\d+\.?\d*|\.\d+)[eE][+-]?\d+$"
+_PLAIN = r"^(\d+|(\d+\.?\d*|\.\d+)[eE][+-]?\d+)$"       # 1234  1.5e3
 _DOT_EITHER = r"^\d{1,3}\.\d{3}$"          # 1.234: a decimal point, or a thousands dot
 _COMMA_EITHER = r"^\d{1,3},\d{3}$"         # 1,234: a thousands comma, or a decimal comma
-_POINT = r"^(\d{1,3}(,\d{3})+(\.\d*)?|\d*\.\d+|\d+\.)$"   # 1,234.5  12.5  1,234,567  .5
-_COMMA = r"^(\d{1,3}(\.\d{3})+(,\d*)?|\d*,\d+|\d+,)$"      # 1.234,5  12,5  1.234.567  ,5
+_DOT_DECIMAL = r"^(\d*\.\d+|\d+\.)$"         # 12.5  .5  1234.567
+_COMMA_DECIMAL = r"^(\d*,\d+|\d+,)$"         # 12,5  ,5  1234,567
+_DOT_GROUPS = r"^\d{1,3}(\.\d{3}){2,}$"       # 1.234.567
+_COMMA_GROUPS = r"^\d{1,3}(,\d{3}){2,}$"       # 1,234,567
+_POINT_BOTH = r"^\d{1,3}(,\d{3})+\.\d*$"      # 1,234.50
+_COMMA_BOTH = r"^\d{1,3}(\.\d{3})+,\d*$"      # 1.234,50
 
+
+@dataclass
+class NumberCells:
+    """A text column taken apart: the digits and marks of each cell, its sign, its style."""
+
+    core: pa.Array
+    negative: np.ndarray
+    styles: dict[str, np.ndarray]
 
 
 def number_styles(series: pd.Series) -> dict[str, np.ndarray]:
@@ -46,15 +58,30 @@ def number_styles(series: pd.Series) -> dict[str, np.ndarray]:
     >>> [k for i in range(4) for k, v in styles.items() if v[i]]
     ['comma', 'either', 'plain', 'point']
     """
-    core = _core(series)[0]
-    match = {name: to_bool(pc.match_substring_regex(core, pattern)) for name, pattern in (
-        ("int", _INT), ("sci", _SCI), ("dot_either", _DOT_EITHER),
-        ("comma_either", _COMMA_EITHER), ("point", _POINT), ("comma", _COMMA))}
-    either = match["dot_either"] | match["comma_either"]
-    return {"plain": match["int"] | match["sci"],
-            "either": either,
-            "point": match["point"] & ~either,
-            "comma": match["comma"] & ~either}
+    return number_cells(series).styles
+
+
+def number_cells(series: pd.Series) -> NumberCells:
+    """Take a text column apart once (:func:`parse_numbers` and the file's decision share it).
+
+    Literal tests sort the cells by the marks they hold, so each pattern only looks at the
+    cells it can match."""
+    core, negative = _core(series)
+    comma = to_bool(pc.match_substring(core, ","))
+    dot = to_bool(pc.match_substring(core, "."))
+    dot_only, comma_only, both = dot & ~comma, comma & ~dot, dot & comma
+    dot_either = matches(core, _DOT_EITHER, dot_only)
+    comma_either = matches(core, _COMMA_EITHER, comma_only)
+    dot_decimal = matches(core, _DOT_DECIMAL, dot_only & ~dot_either)
+    comma_decimal = matches(core, _COMMA_DECIMAL, comma_only & ~comma_either)
+    plain = matches(core, _PLAIN, ~comma & ~(dot_either | dot_decimal))
+    point = dot_decimal | matches(core, _COMMA_GROUPS, comma_only & ~comma_either
+                                  & ~comma_decimal) | matches(core, _POINT_BOTH, both)
+    comma_style = comma_decimal | matches(core, _DOT_GROUPS, dot_only & ~dot_either
+                                          & ~dot_decimal & ~plain) | matches(
+        core, _COMMA_BOTH, both)
+    return NumberCells(core, negative, {"plain": plain, "either": dot_either | comma_either,
+                                        "point": point, "comma": comma_style})
 
 
 def decided_style(styles: dict[str, np.ndarray]) -> Decimal | None:
@@ -68,8 +95,8 @@ def decided_style(styles: dict[str, np.ndarray]) -> Decimal | None:
 
 
 def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
-                  row_numbers: pd.Series | None = None,
-                  high: float = MAX_ABS_NUMBER) -> Parsed:
+                  row_numbers: pd.Series | None = None, high: float = MAX_ABS_NUMBER,
+                  cells: NumberCells | None = None) -> Parsed:
     """Parse ``series`` as finite numbers; ``decimal`` is used when the column does not decide.
 
     Examples
@@ -86,7 +113,8 @@ def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
         return _in_range(values, values.notna().to_numpy(), Parsed.clean(values), high)
     rows = row_numbers if row_numbers is not None else pd.Series(
         np.arange(1, len(series) + 1), index=series.index)
-    styles = number_styles(series)
+    cells = cells if cells is not None else number_cells(series)
+    styles = cells.styles
     point, comma = styles["point"], styles["comma"]
     if point.any() and comma.any():
         return _refused(series, "mixes decimal points and decimal commas (row "
@@ -101,7 +129,7 @@ def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
                         f"{_first_row(rows, styles['either'])}: {example!r} reads as {digits} "
                         f"or as {example.replace(',', '.')}). Pass --decimal . or --decimal , "
                         "to say which.")
-    core, negative = _core(series)
+    core, negative = cells.core, cells.negative
     if style == ",":
         core = pc.replace_substring(pc.replace_substring(core, ".", ""), ",", ".")
         readable = styles["plain"] | styles["either"] | comma
@@ -127,12 +155,17 @@ def parse_numbers(series: pd.Series, *, decimal: Decimal | None = None,
 
 def _core(series: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """The digits and marks of each cell (noise and sign removed) and whether it is negative."""
-    text = pc.replace_substring_regex(clean_text(series), _NOISE, "")
-    bracketed = to_bool(pc.match_substring_regex(text, r"^\(.*\)$"))
-    text = pc.replace_substring_regex(text, r"^\((.*)\)$", r"\1")
-    minus = to_bool(pc.match_substring_regex(text, r"^-"))
-    text = pc.replace_substring_regex(text, r"^[+-]", "")
-    return text, bracketed ^ minus
+    text = clean_text(series)
+    negative = np.zeros(len(text), dtype=bool)
+    if pc.any(pc.match_substring_regex(text, r"[^0-9.,eE+-]")).as_py():
+        text = pc.replace_substring_regex(text, _NOISE, "")
+        negative = to_bool(pc.match_substring_regex(text, r"^\(.*\)$"))
+        if negative.any():
+            text = pc.replace_substring_regex(text, r"^\((.*)\)$", r"\1")
+    minus = to_bool(pc.starts_with(text, "-"))
+    if minus.any() or pc.any(pc.starts_with(text, "+")).as_py():
+        text = pc.replace_substring_regex(text, r"^[+-]", "")
+    return text, negative ^ minus
 
 
 def _in_range(values: pd.Series, checked: np.ndarray, parsed: Parsed, high: float) -> Parsed:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from churnguard.io.dates import DateOrder
 from churnguard.io.normalise import Problem, empty_mask, parse_column
-from churnguard.io.numbers import Decimal, decided_style, number_styles
+from churnguard.io.numbers import Decimal, decided_style, number_cells
 from churnguard.io.schema import TableSpec
 
 
@@ -30,18 +30,22 @@ def parse_frame(
 
     Returns the parsed frame, a boolean Series of bad rows, the problems found in cells, and
     the columns refused as a whole (which no quarantine can load around). Number columns that
-    do not decide their decimal mark follow the other number columns of the source.
+    do not decide their decimal mark follow the other number columns of the source (when those
+    agree).
     """
     parsed = pd.DataFrame(index=raw.index)
     bad_rows = pd.Series(False, index=raw.index)
     problems: list[Problem] = []
     refused: list[Problem] = []
     present = [c for c in spec.columns if c.name in raw.columns]
-    decimal = decimal or _file_decimal(raw, [c for c in present
-                                             if c.type in ("float64", "int64")])
+    cells = {c.name: number_cells(raw[c.name]) for c in present
+             if c.type in ("float64", "int64") and not pd.api.types.is_numeric_dtype(raw[c.name])}
+    if decimal is None:
+        decided = {decided_style(c.styles) for c in cells.values()} - {None}
+        decimal = decided.pop() if len(decided) == 1 else None
     for column in present:
         result = parse_column(raw[column.name], column, decimal=decimal, date_order=date_order,
-                              row_numbers=row_numbers)
+                              row_numbers=row_numbers, number_cells=cells.get(column.name))
         values = result.values
         parsed[column.name] = values
         if result.column_problem:
@@ -71,14 +75,6 @@ def parse_frame(
                                   "is in the future.")
             bad_rows |= future
     return parsed, bad_rows, problems, refused
-
-
-def _file_decimal(raw: pd.DataFrame, columns: list) -> Decimal | None:
-    """The decimal mark the source's number columns agree on (None if none or they differ)."""
-    decided = {decided_style(number_styles(raw[c.name])) for c in columns
-               if not pd.api.types.is_numeric_dtype(raw[c.name])}
-    decided.discard(None)
-    return decided.pop() if len(decided) == 1 else None
 
 
 def duplicate_keys(
