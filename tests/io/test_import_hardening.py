@@ -302,3 +302,18 @@ def test_every_refusal_is_a_churnguard_error(ws, tmp_path):
     path = _write(tmp_path, "x.xlsx", b"PK\x03\x04 not really a zip")
     with pytest.raises(ChurnguardError, match=r"x\.xlsx: not a readable Excel workbook"):
         ws.load("customers", path)
+
+
+def test_utf16_with_its_byte_order_mark_is_read(ws, tmp_path):
+    path = _write(tmp_path, "u16.csv", "customer_id,name\nc9,杭州瑞丰\n".encode("utf-16"))
+    ws.load("customers", path)
+    assert ws.to_pandas("customers").set_index("customer_id").loc["c9", "name"] == "杭州瑞丰"
+
+
+def test_partial_orders_file_keeps_cost_and_product(ws, tmp_path):
+    full = _write(tmp_path, "full.csv", ORDERS[:-1] + ",cost,product\n"
+                                        "o1,c1,2024-01-01,10,4,茶叶\n")
+    ws.load("orders", full)
+    ws.load("orders", _write(tmp_path, "fix.csv", ORDERS + "o1,c1,2024-01-01,12\n"))
+    row = ws.to_pandas("orders").iloc[0]
+    assert (row["amount"], row["cost"], row["product"]) == (12.0, 4.0, "茶叶")

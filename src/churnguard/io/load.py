@@ -154,7 +154,7 @@ def _keep_absent_columns(ws: Workspace, spec: TableSpec, rows: pd.DataFrame) -> 
     if not absent or rows.empty or not ws.has_table(spec.name):
         return rows
     key = list(spec.key)
-    keys = ibis.memtable(rows[key].astype(object).reset_index(drop=True))
+    keys = ibis.memtable(to_canonical_arrow(rows[key], spec).select(key))
     stored = ws.warehouse.table(spec.name)
     kept = stored.semi_join(keys, key).select(*key, *absent).to_pandas()
     if kept.empty:

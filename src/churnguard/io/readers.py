@@ -167,6 +167,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
             raise DataImportError(f"{name} line {_line_of(data, exc.start):,}: not valid "
                                   f"{encoding}. Save the whole file in one encoding, or pass "
                                   "another --encoding.") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):      # Excel's "Unicode text"
+        return _decode(data, name, "utf-16")
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
