@@ -12,6 +12,10 @@ may apply one mutation:
   the file (nothing stored) or a success whose rows match what Python's ``csv`` module reads
   from the same text (same number of rows, same ids, plain numbers and ISO dates unchanged).
 
+Most cases are CSV; some are .xlsx (the same cells through a workbook) or Parquet with typed
+columns (defects: infinite, huge or missing amounts, dates out of range, repeated keys or
+headers).
+
 Any other exception is a finding, as is a success that stores something else.
 """
 
@@ -99,12 +103,25 @@ def make_case(number: int, folder: Path, rng: np.random.Generator) -> Case:
     if style["shuffle"]:
         order = list(rng.permutation(len(headers)))
     kind = str(rng.choice(["valid", "broken", "chaos"], p=[0.3, 0.45, 0.25]))
-    what = f"valid {style}"
+    form = str(rng.choice(["csv", "xlsx", "parquet"], p=[0.7, 0.15, 0.15]))
+    if form == "parquet":
+        kind = "valid" if kind == "valid" else "broken"
+        return _typed_case(number, folder, rng, kind, intent, style)
+    what = f"valid {form} {style}"
+    text_mutation = None
+    if form == "xlsx":
+        kind = "valid" if kind == "valid" else "broken"
+        if kind == "broken":
+            what, headers, cells, _, options = _break(rng, headers, cells, style, options,
+                                                      defects=SHEET_DEFECTS)
+        path = folder / f"case{number}.xlsx"
+        table = [[headers[i] for i in order] + headers[len(order):]]
+        table += [[row[i] for i in order if i < len(row)] + row[len(order):] for row in cells]
+        pd.DataFrame(table[1:], columns=table[0]).to_excel(path, index=False)
+        return Case(number, path, kind, f"xlsx {what}", intent, options)
     if kind == "broken":
         what, headers, cells, text_mutation, options = _break(rng, headers, cells, style,
                                                                options)
-    else:
-        text_mutation = None
     text = _csv_text(headers, cells, order, style)
     if text_mutation:
         text = text_mutation(text)
@@ -158,11 +175,58 @@ def _csv_text(headers: list[str], cells: list[list[str]], order: list[int], styl
     return out.getvalue()
 
 
-def _break(rng, headers, cells, style, options):
+CSV_DEFECTS = ["amount", "date", "quote", "gbk", "header", "ragged", "duplicate", "customer",
+               "empty", "mixed marks"]
+SHEET_DEFECTS = ["amount", "date", "header", "duplicate", "customer", "empty", "mixed marks"]
+
+
+def _typed_case(number: int, folder: Path, rng: np.random.Generator, kind: str,
+                intent: pd.DataFrame, style: dict) -> Case:
+    """A Parquet file with typed columns (timestamps, floats), possibly with one defect."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {
+        "order_id": pa.array(intent["order_id"]),
+        "customer_id": pa.array(intent["customer_id"]),
+        "order_date": pa.array(intent["order_date"], pa.timestamp("us")),
+        "amount": pa.array(intent["amount"], pa.float64()),
+        "product": pa.array(intent["product"]),
+    }
+    names = list(columns)
+    what = "valid parquet"
+    if kind == "broken":
+        row = int(rng.integers(0, len(intent)))
+        defect = str(rng.choice(["inf", "huge", "nan", "old date", "far date", "duplicate",
+                                 "customer", "header"]))
+        amounts = intent["amount"].to_numpy().copy()
+        stamps = intent["order_date"].astype("datetime64[us]").to_numpy().copy()
+        if defect in ("inf", "huge", "nan"):
+            amounts[row] = {"inf": np.inf, "huge": 1e300, "nan": np.nan}[defect]
+            columns["amount"] = pa.array(amounts, pa.float64(), from_pandas=False)
+        elif defect in ("old date", "far date"):
+            stamps[row] = np.datetime64("0001-01-01" if defect == "old date" else "9999-06-01")
+            columns["order_date"] = pa.array(stamps, pa.timestamp("us"))
+        elif defect == "duplicate":
+            ids = intent["order_id"].tolist()
+            ids[(row + 1) % len(ids)] = ids[row]
+            columns["order_id"] = pa.array(ids)
+        elif defect == "customer":
+            ids = intent["customer_id"].tolist()
+            ids[row] = "nobody"
+            columns["customer_id"] = pa.array(ids)
+        else:
+            names[4] = "amount"
+        what = f"broken parquet {defect} (row {row + 1})"
+    path = folder / f"case{number}.parquet"
+    pq.write_table(pa.Table.from_arrays(list(columns.values()), names=names), path)
+    return Case(number, path, kind, what, intent)
+
+
+def _break(rng, headers, cells, style, options, *, defects=CSV_DEFECTS):
     """One known defect; returns (what, headers, cells, text mutation, options)."""
     row = int(rng.integers(0, len(cells)))
-    defect = str(rng.choice(["amount", "date", "quote", "gbk", "header", "ragged",
-                             "duplicate", "customer", "empty", "mixed marks"]))
+    defect = str(rng.choice(defects))
     mutation = None
     cells = [list(r) for r in cells]
     if defect == "amount":
@@ -244,10 +308,10 @@ def run_case(ws, case: Case) -> Outcome:
     stored = _stored(ws, case)
     if case.kind == "broken":
         return Outcome(case, "misload", f"broken file loaded ({result.rows_read} rows)")
-    if case.kind == "valid":
+    if case.kind == "valid" or case.path.suffix != ".csv":
         problem = _differs(stored, case.intent)
-    else:
-        problem = _differs_from_csv(stored, case, result.rows_read)
+        return Outcome(case, "misload" if problem else "ok", problem or "")
+    problem = _differs_from_csv(stored, case, result.rows_read)
     return Outcome(case, "misload" if problem else "ok", problem or "")
 
 

@@ -317,3 +317,11 @@ def test_partial_orders_file_keeps_cost_and_product(ws, tmp_path):
     ws.load("orders", _write(tmp_path, "fix.csv", ORDERS + "o1,c1,2024-01-01,12\n"))
     row = ws.to_pandas("orders").iloc[0]
     assert (row["amount"], row["cost"], row["product"]) == (12.0, 4.0, "茶叶")
+
+
+def test_text_that_pandas_reads_as_missing_stays_text_in_xlsx(ws, tmp_path):
+    path = write_xlsx(tmp_path / "na.xlsx", [["customer_id", "region", "name"],
+                                             ["c7", "NA", "null"]])
+    ws.load("customers", path)
+    row = ws.to_pandas("customers").set_index("customer_id").loc["c7"]
+    assert (row["region"], row["name"]) == ("NA", "null")

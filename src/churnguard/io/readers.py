@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from churnguard.errors import DataImportError
-from churnguard.io.cells import INVISIBLE, to_bool
+from churnguard.io.cells import INVISIBLE, empty_mask, to_bool
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 MAX_NAME_SHOWN = 80
@@ -139,7 +139,7 @@ def _clean_headers(frame: pd.DataFrame) -> pd.DataFrame:
     header nor any value (trailing separators) dropped."""
     headers = [re.sub(INVISIBLE, "", str(c)).strip() for c in frame.columns]
     frame = frame.set_axis(headers, axis=1)
-    empty = [i for i, h in enumerate(headers) if h == "" and frame.iloc[:, i].isna().all()]
+    empty = [i for i, h in enumerate(headers) if h == "" and empty_mask(frame.iloc[:, i]).all()]
     if empty:
         frame = frame.iloc[:, [i for i in range(len(headers)) if i not in empty]]
     return frame
@@ -298,7 +298,7 @@ def _read_excel(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
         chosen = sheet
     try:
         cells = pd.read_excel(path, sheet_name=chosen, dtype=object, engine="openpyxl",
-                              header=None)
+                              header=None, keep_default_na=False, na_values=[])
     except Exception as exc:  # a damaged sheet (missing shared string, bad XML…)
         raise DataImportError(f"{name}: the sheet cannot be read ({type(exc).__name__}: "
                               f"{str(exc)[:200]}). Open it in Excel, save it again, and "
@@ -307,7 +307,11 @@ def _read_excel(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
         raise DataImportError(f"{name}: the sheet is empty. Put a header row first.")
     headers = [_excel_cell_to_text(v) or "" for v in cells.iloc[0]]
     frame = cells.iloc[1:].reset_index(drop=True).set_axis(headers, axis=1)
-    return frame.map(_excel_cell_to_text)
+    frame = frame.map(_excel_cell_to_text)
+    filled = ~pd.concat([empty_mask(frame.iloc[:, i]) for i in range(frame.shape[1])],
+                        axis=1).all(axis=1) if frame.shape[1] else pd.Series([], dtype=bool)
+    last = filled[filled].index.max() if filled.any() else -1
+    return frame.iloc[: last + 1]          # blank rows below the table are formatting only
 
 
 def _refuse_xml_declarations(path: Path, name: str) -> None:
