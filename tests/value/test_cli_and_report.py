@@ -117,3 +117,26 @@ def test_value_table_shows_estimator_and_warnings(cdnow_workspace):
         "json"]).output)
     assert payload["spend_estimator"] == "gamma_gamma" and payload["warnings"] == []
     assert all(p["lower_95"] > 0 for p in payload["parameters"])
+
+
+def test_value_command_shows_fit_warnings_and_the_fallback(tmp_path):
+    from churnguard import synth
+
+    tables = synth.generate(3000, years=3, seed=0)
+    ws = make_workspace(tmp_path / "synth", orders=tables["orders"],
+                        customers=tables["customers"])
+    ws.close()
+    result = CliRunner().invoke(app, ["value", "-w", str(tmp_path / "synth"), "--as-of",
+                                      "2026-07-01", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    # the synthetic company's spend grows with frequency (Pearson > 0.3): Gamma-Gamma is
+    # flagged and the shrinkage estimator prices every customer
+    codes = {w["code"] for w in payload["warnings"]}
+    assert "spend_frequency_correlated" in codes
+    assert payload["spend_estimator"] == "shrinkage"
+    assert "spend_frequency_correlated" in payload["spend_reason"]
+    table = CliRunner().invoke(app, ["value", "-w", str(tmp_path / "synth"), "--as-of",
+                                     "2026-07-01"])
+    assert "Fit warnings" in table.output and "frequency and monetary value are" in table.output
+    assert "spend estimator: shrinkage" in table.output

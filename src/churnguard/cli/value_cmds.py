@@ -113,7 +113,9 @@ def _print_tables(overview, core: pd.DataFrame, whale: pd.DataFrame | None) -> N
                                                          "spend per purchase)"))
     check = overview.independence
     if check is not None:
-        verdict = "ok" if check["independent"] else "too high: spend estimates may be biased"
+        verdict = "ok" if check["independent"] else (
+            "too high: Gamma-Gamma's spend estimates may be biased"
+            if overview.spend_estimator == "gamma_gamma" else "too high for Gamma-Gamma")
         console.print(f"frequency/monetary correlation {check['pearson']:.2f} ({verdict})")
     console.print(f"spend estimator: {SPEND_NAMES.get(overview.spend_estimator, 'none')} "
                   f"({overview.spend_reason})", highlight=False)
