@@ -325,3 +325,10 @@ def test_text_that_pandas_reads_as_missing_stays_text_in_xlsx(ws, tmp_path):
     ws.load("customers", path)
     row = ws.to_pandas("customers").set_index("customer_id").loc["c7"]
     assert (row["region"], row["name"]) == ("NA", "null")
+
+
+def test_control_characters_in_ids_are_refused(ws, tmp_path):
+    path = _write(tmp_path, "nul.csv", "customer_id,name\nc1\x00,Ann\nc8,\"two\nlines\"\n")
+    with pytest.raises(DataImportError, match=r"nul\.csv row 2, column customer_id: 'c1\\x00' "
+                                              r"holds a control character"):
+        ws.load("customers", path)

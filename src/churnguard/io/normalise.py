@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from churnguard.errors import SchemaError
-from churnguard.io.cells import Parsed, as_text, clean_text, empty_mask
+from churnguard.io.cells import Parsed, as_text, clean_text, empty_mask, matches, messages_where
 from churnguard.io.dates import DateOrder, parse_dates
 from churnguard.io.numbers import Decimal, NumberCells, parse_numbers
 from churnguard.io.schema import Column, TableSpec
@@ -148,6 +148,10 @@ def _refuse_repeated(headers: list[str], where: str) -> None:
         seen[name] = position
 
 
+_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROLS_IN_IDS = r"[\x00-\x1f\x7f]"
+
+
 def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None = None,
                  date_order: DateOrder | None = None,
                  row_numbers: pd.Series | None = None,
@@ -163,11 +167,19 @@ def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None =
     """
     blank = empty_mask(series)
     if column.type == "string":
-        text = clean_text(series).cast(pa.string())
-        values = pd.Series(text.to_pandas(types_mapper={pa.string(): pd.StringDtype(
-            "pyarrow")}.get).to_numpy(), index=series.index,
-            dtype=pd.StringDtype("pyarrow")).mask(blank)
-        return Parsed.clean(values)
+        text = clean_text(series)
+        values = pd.Series(pd.array(text.cast(pa.string()), dtype=pd.StringDtype("pyarrow")),
+                           index=series.index).mask(blank)
+        parsed = Parsed.clean(values)
+        controls = _CONTROLS_IN_IDS if column.name.endswith("_id") else _CONTROLS
+        bad = matches(text, controls, ~blank.to_numpy())
+        if bad.any():
+            where = "an id" if column.name.endswith("_id") else "text"
+            parsed.bad = pd.Series(bad, index=series.index)
+            parsed.messages = messages_where(series.index, [(bad, (
+                f"holds a control character, which {where} cannot contain. Remove it (the "
+                "file may be damaged)."))])
+        return parsed
     if column.type in ("float64", "int64"):
         parsed = parse_numbers(series, decimal=decimal, row_numbers=row_numbers,
                                high=column.high, cells=number_cells)
