@@ -180,3 +180,20 @@ def test_segments_get_their_own_purchase_model():
     assert fit.estimator == "shrinkage" and len(fit.spend_model.segment_means_) == 3
     pooled = value_inputs(source, as_of="2026-01-01", segment_col=None)
     assert "segment" not in pooled.columns
+
+
+def test_pareto_nbd_value_if_retained(cdnow_calibration):
+    from churnguard.value import ParetoNBD
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)
+        model = ParetoNBD().fit(cdnow_calibration)
+        gg = GammaGamma().fit(cdnow_calibration)
+    r, alpha = model.params_["r"], model.params_["alpha"]
+    rate = model.purchase_rate_if_retained().to_numpy()
+    x, T = cdnow_calibration["frequency"].to_numpy(), cdnow_calibration["T"].to_numpy()
+    assert rate == pytest.approx((r + x) / (alpha + T))
+    values = clv(model, gg, months=6, discount_rate=0.0)
+    assert values["expected_purchases_if_retained"].to_numpy() == pytest.approx(
+        rate * 6 * 365.25 / 12 / 7)
+    assert (values["value_if_retained"] >= values["clv"] - 1e-9).all()

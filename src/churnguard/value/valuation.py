@@ -74,7 +74,18 @@ def value_inputs(source: Any, *, as_of: date | datetime | str, time_unit: str = 
     """The RFM summary (``frequency, recency, T, monetary``) and the spend summary
     (``purchases, mean_log_spend, log_spend_ss, mean_spend``) of every buyer before ``as_of``,
     from one engine query, sorted by ``customer_id``; ``attrs["time_unit"]`` is set. With a
-    customers table that has ``segment_col``, a ``segment`` column too."""
+    customers table that has ``segment_col``, a ``segment`` column too.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-08"]),
+    ...     "amount": [10.0, 40.0, 8.0]})
+    >>> value_inputs(orders, as_of="2024-02-01")[["customer_id", "frequency", "purchases"]]
+      customer_id  frequency  purchases
+    0           a        1.0          2
+    1           b        0.0          1
+    """
     table = rfm_table(source, as_of=as_of, time_unit=time_unit, spend=True)
     joined = table.select(*RFM_COLUMNS, purchases=table.spend_purchases,
                           mean_log_spend=table.mean_log_spend,
@@ -185,7 +196,19 @@ def fit_value_models(data: pd.DataFrame, *,
                      min_segment: int = MIN_SEGMENT_CUSTOMERS) -> ValueFit:
     """Fit BG/NBD (pooled and per segment) and the spend model on :func:`value_inputs`; a
     fit that the data cannot support is left None with a ``no_fit`` diagnostic (emitted as
-    a FitWarning)."""
+    a FitWarning).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> orders = pd.DataFrame({"customer_id": ["a", "b", "c"],
+    ...     "order_date": pd.to_datetime(["2024-01-02", "2024-01-05", "2024-01-09"]),
+    ...     "amount": [70.0, 20.0, 40.0]})
+    >>> with warnings.catch_warnings(record=True):  # nobody bought twice: no BG/NBD
+    ...     fit = fit_value_models(value_inputs(orders, as_of="2024-03-01"))
+    >>> fit.purchase_model is None, fit.estimator, fit.diagnostics[0].code
+    (True, 'shrinkage', 'no_fit')
+    """
     found: list[Diagnostic] = []
     purchase = spend = None
     segments: dict[str, BetaGeo] = {}
