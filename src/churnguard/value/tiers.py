@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,11 +11,8 @@ import pandas as pd
 
 from churnguard.errors import SchemaError
 from churnguard.value._data import table_of, to_date
-from churnguard.value.beta_geo import BetaGeo
-from churnguard.value.clv import clv
-from churnguard.value.gamma_gamma import GammaGamma
 from churnguard.value.profitability import profitability_table
-from churnguard.value.rfm import rfm_summary, rfm_table
+from churnguard.value.rfm import rfm_table
 
 TIERS: tuple[tuple[str, str], ...] = (
     ("core", "核心客户"), ("growth", "成长客户"), ("maintain", "维持客户"), ("low", "低价值客户"))
@@ -51,11 +47,14 @@ def _profit_values(source: Any, as_of: date, window_days: int) -> ibis.Table:
 
 
 def _clv_values(source: Any, as_of: date, months: int) -> ibis.Table:
-    summary = rfm_summary(source, as_of=as_of, time_unit="W")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        values = clv(BetaGeo().fit(summary), GammaGamma().fit(summary), months=months)
-    return ibis.memtable(values[["customer_id", "clv"]].rename(columns={"clv": "value"}))
+    """Revenue CLV (margin 1) from :func:`~churnguard.value.customer_value`; its fit
+    warnings are emitted, and a customer without a CLV (no BG/NBD fit) is valued 0."""
+    from churnguard.value.valuation import customer_value
+
+    values = customer_value(source, as_of, months=months, margin=1.0)
+    frame = pd.DataFrame({"customer_id": values["customer_id"],
+                          "value": values["clv"].fillna(0.0)})
+    return ibis.memtable(frame)
 
 
 def tier_table(values: ibis.Table, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> ibis.Table:
@@ -95,8 +94,8 @@ def value_tiers(ws: Any, as_of: date | datetime | str, *, by: str = "revenue",
         Only data strictly before this date is used.
     by
         ``"revenue"`` (sum over the last ``window_days``), ``"profit"`` (revenue − goods −
-        cost-to-serve over the last ``window_days``) or ``"clv"`` (BG/NBD × Gamma-Gamma value
-        of the next ``months``).
+        cost-to-serve over the last ``window_days``) or ``"clv"`` (the revenue CLV of the next
+        ``months`` from :func:`~churnguard.value.customer_value`).
     cutoffs
         Cumulative customer shares ending the core, growth and maintain tiers.
 
