@@ -51,23 +51,21 @@ def tree_contributions(booster: Any, frame: pd.DataFrame, *, method: str = "auto
     if method == "shap" or (method == "auto" and len(frame) <= SHAP_MAX_ROWS):
         return booster.predict(frame, pred_contrib=True, num_iteration=num_iteration)
     credit, bias = path_tables(booster, num_iteration=num_iteration)
-    trees, width = credit.shape[0], credit.shape[1]
-    table = credit.reshape(trees * width, -1)
-    offsets = np.arange(trees, dtype=np.int64) * width
+    table, lookup = _paired(credit)
     out = np.empty((len(frame), credit.shape[2] + 1))
     out[:, -1] = bias.sum()
 
     def block(start: int) -> None:  # rows [start, start + CHUNK_ROWS): bounded memory
         part = frame.iloc[start:start + CHUNK_ROWS]
-        leaves = booster.predict(part, pred_leaf=True, num_iteration=num_iteration,
-                                 num_threads=1)
-        columns = (np.asarray(leaves, dtype=np.int64).reshape(len(part), trees)
-                   + offsets).ravel()
-        # one-hot of (tree, leaf) per row, built directly as CSR (trees entries per row),
-        # times the stacked credit table: one sparse product per block
+        leaves = np.asarray(booster.predict(part, pred_leaf=True, num_iteration=num_iteration,
+                                            num_threads=1), dtype=np.int64)
+        columns = lookup(leaves.reshape(len(part), -1)).ravel()
+        per_row = columns.size // max(len(part), 1)
+        # one-hot of (tree pair, leaf pair) per row, built directly as CSR, times the
+        # stacked credit table: one sparse product per block
         onehot = sparse.csr_matrix(
-            (np.ones(columns.size), columns, np.arange(0, columns.size + 1, trees)),
-            shape=(len(part), trees * width))
+            (np.ones(columns.size), columns, np.arange(0, columns.size + 1, per_row)),
+            shape=(len(part), table.shape[0]))
         out[start:start + len(part), :-1] = onehot @ table
 
     starts = range(0, len(frame), CHUNK_ROWS)
@@ -78,6 +76,38 @@ def tree_contributions(booster: Any, frame: pd.DataFrame, *, method: str = "auto
         for start in starts:
             block(start)
     return out
+
+
+PAIR_TABLE_BYTES = 64 * 2**20
+
+
+def _paired(credit: np.ndarray) -> tuple[np.ndarray, Any]:
+    """The credit table with trees joined in pairs, and the function from leaves
+    ``(rows, trees)`` to its rows ``(rows, pairs)``.
+
+    A pair of trees has a row per (leaf of the first, leaf of the second) holding the sum of
+    the two leaves' credits, so each customer needs half the look-ups (the sparse product
+    costs one row of the table per look-up). When the paired table would exceed
+    :data:`PAIR_TABLE_BYTES` (many leaves), the trees stay single.
+    """
+    trees, width, features = credit.shape
+    if trees < 2 or (trees + 1) // 2 * width * width * features * 8 > PAIR_TABLE_BYTES:
+        offsets = np.arange(trees, dtype=np.int64) * width
+        return credit.reshape(trees * width, features), lambda leaves: leaves + offsets
+    if trees % 2:  # an odd tree is paired with a tree of one leaf and no credit
+        credit = np.concatenate([credit, np.zeros((1, width, features))])
+    first, second = credit[0::2], credit[1::2]
+    table = (first[:, :, None, :] + second[:, None, :, :]).reshape(-1, features)
+    offsets = np.arange(first.shape[0], dtype=np.int64) * (width * width)
+
+    def lookup(leaves: np.ndarray) -> np.ndarray:
+        second_leaves = leaves[:, 1::2]
+        if trees % 2:
+            second_leaves = np.concatenate(
+                [second_leaves, np.zeros((len(leaves), 1), dtype=np.int64)], axis=1)
+        return leaves[:, 0::2] * width + second_leaves + offsets
+
+    return table, lookup
 
 
 def path_tables(booster: Any, *, num_iteration: int | None = None) -> tuple[np.ndarray,

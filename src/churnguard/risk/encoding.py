@@ -253,7 +253,7 @@ class LinearDesign:
             shift = float(self.means_[start:start + width] @ weights)
             start += width
             if kind == "pair":  # half to each of the two columns
-                term = (_pair_block(frame, state, cache) @ weights  # type: ignore[arg-type]
+                term = (_pair_term(frame, state, weights, cache)  # type: ignore[arg-type]
                         - shift) / 2
                 out[index[state["columns"][0]]] += term  # type: ignore[index]
                 out[index[state["columns"][1]]] += term  # type: ignore[index]
@@ -274,15 +274,26 @@ def _width(kind: str, state: object) -> int:
 
 def _column_term(values: pd.Series, kind: str, state: object,
                  weights: np.ndarray) -> np.ndarray:
-    """``_expand(values) @ weights`` computed cheaply."""
+    """``_expand(values) @ weights`` computed cheaply: the same numbers up to rounding."""
     if kind == "onehot" and pd.Index(state).is_unique:  # type: ignore[arg-type]
         levels = pd.Index(state)  # type: ignore[arg-type]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # a weight per category, by code
+            where = levels.get_indexer(values.cat.categories)
+            per_level = np.where(where >= 0, weights[where], 0.0) if len(where) else weights[:0]
+            missing = levels.get_indexer([MISSING])[0]
+            codes = values.cat.codes.to_numpy()
+            return np.where(codes >= 0, per_level[np.maximum(codes, 0)] if len(per_level)
+                            else 0.0, weights[missing] if missing >= 0 else 0.0)
         text = values.astype("object").where(values.notna(), MISSING)
         where = levels.get_indexer(text)
         return np.where(where >= 0, weights[where], 0.0)
-    if kind in ("linear", "onehot"):
+    if kind == "onehot":
         return _expand(values, kind, state) @ weights
     numbers = values.to_numpy(dtype="float64")
+    if kind == "linear":
+        median, scale, flag = state  # type: ignore[misc]
+        term = (np.where(np.isfinite(numbers), numbers, median) - median) / scale * weights[0]
+        return term + np.isnan(numbers) * weights[1] if flag else term
     if kind == "levels":
         where = pd.Index(state).get_indexer(numbers)  # type: ignore[arg-type]
         return np.where(where >= 0, weights[where], 0.0)
@@ -330,9 +341,17 @@ def _fit_basis(values: pd.Series) -> tuple[str, object]:
 
 def _basis(values: pd.Series, kind: str, state: object) -> np.ndarray:
     if kind == "levels":
+        if not state:
+            return np.zeros((len(values), 0))
+        if isinstance(values.dtype, pd.CategoricalDtype):  # compare codes, not texts
+            where = pd.Index(values.cat.categories).get_indexer(pd.Index(state, dtype=object))
+            codes = values.cat.codes.to_numpy()
+            return np.column_stack([(codes == position) if position >= 0
+                                    else np.zeros(len(codes), dtype=bool)
+                                    for position in where]).astype("float64")
         text = values.astype("object").to_numpy()
         return np.column_stack([(text == level) for level in state]  # type: ignore[union-attr]
-                               ).astype("float64") if state else np.zeros((len(values), 0))
+                               ).astype("float64")
     median, grid = state  # type: ignore[misc]
     numbers = values.to_numpy(dtype="float64")
     codes, distinct = pd.factorize(np.where(np.isfinite(numbers), numbers, median))
@@ -361,6 +380,29 @@ def _fit_pair(frame: pd.DataFrame, first: tuple, second: tuple) -> dict:
     return {"columns": (first[0], second[0]), "bases": (first, second),
             "mean": products.mean(axis=0),
             "scale": np.where(scale > 0, scale, 1.0) * PAIR_SHRINK}
+
+
+def _pair_term(frame: pd.DataFrame, state: dict, weights: np.ndarray,
+               cache: dict[str, np.ndarray]) -> np.ndarray:
+    """``_pair_block(frame, state) @ weights`` without building the products: with ``left``
+    and ``right`` the two bases and ``v`` the weights over the scale, the sum over ``i, j`` of
+    ``left_i · right_j · v_ij`` minus the mean's share."""
+    if not weights.size:
+        return np.zeros(len(frame))
+    blocks = []
+    for name, kind, basis_state in state["bases"]:
+        if name not in cache:
+            cache[name] = _basis(frame[name], kind, basis_state)
+        blocks.append(cache[name])
+    left, right = blocks
+    scaled = (weights / state["scale"]).reshape(left.shape[1], right.shape[1])
+    term = np.full(len(frame), -float(state["mean"] @ scaled.ravel()))
+    for i in range(left.shape[1]):  # a few columns each: plain vector arithmetic
+        inner = right[:, 0] * scaled[i, 0]
+        for j in range(1, right.shape[1]):
+            inner += right[:, j] * scaled[i, j]
+        term += left[:, i] * inner
+    return term
 
 
 def _pair_block(frame: pd.DataFrame, state: dict,

@@ -52,34 +52,59 @@ def explain(model: ChurnRiskModel, X: Any, *, top: int = 3,
     features = np.asarray(model.features_, dtype=object)
     values = model._encode(frame)
     impact = contributions[list(features)].to_numpy()
-    ranked = np.argsort(-impact, axis=1, kind="stable")[:, :top]
+    ranked = _top(impact, min(top, len(features)))
     rows = np.arange(len(frame))
+    gains = impact[rows[:, None], ranked]
+    raises = gains > 0
+    english, chinese = _sentences(features, values, ranked, raises)
     out: dict[str, Any] = {}
-    for k in range(min(top, len(features))):
+    for k in range(ranked.shape[1]):
         chosen = ranked[:, k]
-        gain = impact[rows, chosen]
-        raises = gain > 0
-        out[f"reason_{k + 1}"] = np.where(raises, features[chosen], None)
-        out[f"impact_{k + 1}"] = np.where(raises, gain, np.nan)
-        english, chinese = _sentences(features, values, chosen, raises)
-        out[f"reason_{k + 1}_en"] = english
-        out[f"reason_{k + 1}_zh"] = chinese
+        out[f"reason_{k + 1}"] = np.where(raises[:, k], features[chosen], None)
+        out[f"impact_{k + 1}"] = np.where(raises[:, k], gains[:, k], np.nan)
+        out[f"reason_{k + 1}_en"] = english[k]
+        out[f"reason_{k + 1}_zh"] = chinese[k]
     return pd.DataFrame(out, index=frame.index)
 
 
-def _sentences(features: np.ndarray, values: pd.DataFrame, chosen: np.ndarray,
+def _top(impact: np.ndarray, top: int) -> np.ndarray:
+    """Columns of the ``top`` largest values per row, largest first, ties by position: the
+    first ``top`` of a stable descending sort, found by ``top`` passes of ``argmax``."""
+    if np.isnan(impact).any() or top > 8:  # argmax would pick NaN first: sort instead
+        return np.argsort(-impact, axis=1, kind="stable")[:, :top]
+    left = impact.copy()
+    rows = np.arange(len(impact))
+    ranked = np.empty((len(impact), top), dtype=np.int64)
+    for k in range(top):
+        ranked[:, k] = np.argmax(left, axis=1) if left.shape[1] else 0
+        left[rows, ranked[:, k]] = -np.inf
+    return ranked
+
+
+def _sentences(features: np.ndarray, values: pd.DataFrame, ranked: np.ndarray,
                raises: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    english = np.full(len(chosen), None, dtype=object)
-    chinese = np.full(len(chosen), None, dtype=object)
-    for j in np.unique(chosen[raises]):
-        mask = raises & (chosen == j)
-        name = str(features[j])
+    """Sentences ``(top, rows)`` in English and Chinese (None where nothing raises the risk).
+
+    The (row, rank) pairs are grouped by feature with one sort; each feature's values are
+    formatted once per distinct value over all ranks, then handed to every row with it.
+    """
+    top, rows = ranked.shape[1], len(ranked)
+    english = np.full((top, rows), None, dtype=object)
+    chinese = np.full((top, rows), None, dtype=object)
+    row, rank = np.nonzero(raises)
+    feature = ranked[row, rank]
+    order = np.argsort(feature, kind="stable")
+    row, rank, feature = row[order], rank[order], feature[order]
+    starts = np.flatnonzero(np.r_[True, feature[1:] != feature[:-1]]) if len(feature) else []
+    for start, stop in zip(starts, [*starts[1:], len(feature)], strict=True):
+        name = str(features[feature[start]])
         info = feature_info(name)
-        # a sentence per distinct value, then handed to every row with that value
-        codes, distinct = pd.factorize(values[name][mask], use_na_sentinel=False)
-        parts = _formatted(pd.Series(distinct, dtype=values[name].dtype), info.format)
-        english[mask] = _fill(info.en, parts)[codes]
-        chinese[mask] = _fill(info.zh, parts)[codes]
+        at = row[start:stop]
+        column = values[name]
+        codes, distinct = pd.factorize(column.iloc[at], use_na_sentinel=False)
+        parts = _formatted(pd.Series(distinct, dtype=column.dtype), info.format)
+        english[rank[start:stop], at] = _fill(info.en, parts)[codes]
+        chinese[rank[start:stop], at] = _fill(info.zh, parts)[codes]
     return english, chinese
 
 

@@ -333,7 +333,8 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
         w = self.blend_weight_ if self.linear_ is not None else 1.0
         total = w * tree
         if self.linear_ is not None and w < 1:
-            per_column = self.design_.column_terms(encoded, self.linear_.coef_[0])
+            with threadpool_limits(1):  # small products: BLAS threads only spin
+                per_column = self.design_.column_terms(encoded, self.linear_.coef_[0])
             base = self.linear_.intercept_[0] + float(self.design_.means_ @ self.linear_.coef_[0])
             total[:, :-1] += (1 - w) * per_column
             total[:, -1] += (1 - w) * base

@@ -239,17 +239,22 @@ def rules_summary(frame: pd.DataFrame, fired: pd.DataFrame) -> pd.DataFrame:
                                                                   "rules_zh")}
     order = fired[["rule", "severity"]].drop_duplicates().sort_values(
         ["severity", "rule"], ascending=[False, True])
+    # rule codes and customer positions once for all fired rows (not text per rule)
+    rule_codes, rule_names = pd.factorize(fired["rule"])
+    positions = ids.get_indexer(fired["customer_id"])
+    messages = {"rules_en": fired["message_en"].to_numpy(dtype=object),
+                "rules_zh": fired["message_zh"].to_numpy(dtype=object)}
     for rule, severity in order.itertuples(index=False):  # a loop over rules
-        part = fired[fired["rule"] == rule]
-        where = ids.get_indexer(part["customer_id"])
+        rows = rule_codes == rule_names.get_loc(rule)
+        where = positions[rows]
         keep = where >= 0
         where = where[keep]
         count[where] += 1
         score[where] += int(severity)
         for column, values, separator in (
                 ("rules", np.full(len(where), rule, dtype=object), ", "),
-                ("rules_en", part["message_en"].to_numpy(dtype=object)[keep], "; "),
-                ("rules_zh", part["message_zh"].to_numpy(dtype=object)[keep], "；")):
+                ("rules_en", messages["rules_en"][rows][keep], "; "),
+                ("rules_zh", messages["rules_zh"][rows][keep], "；")):
             current = text[column][where]
             started = current != ""
             current[started] += separator

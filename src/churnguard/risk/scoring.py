@@ -52,6 +52,7 @@ each customer's latest row, and the value models' warnings to ``value_fit_notes`
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -290,11 +291,14 @@ def score_frame(frame: pd.DataFrame, model: ChurnRiskModel, *, rules: list | Non
     # the model reads its own columns by name: no copy of the feature columns is needed
     X = frame if frame.index.equals(pd.RangeIndex(len(frame))) else frame.reset_index(
         drop=True)
-    parts = model.contributions(X)  # once, for probability, reasons and health
-    p = model.probability_from_score(parts.to_numpy().sum(axis=1))
-    reasons = explain(model, X, contributions=parts)
-    health = health_scores(model, X, contributions=parts)
-    fired = rules_summary(frame, evaluate_rules(frame, rules))
+    # the rules need no model: they run beside the contributions, whose trees release the GIL
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ruled = pool.submit(lambda: rules_summary(frame, evaluate_rules(frame, rules)))
+        parts = model.contributions(X)  # once, for probability, reasons and health
+        p = model.probability_from_score(parts.to_numpy().sum(axis=1))
+        reasons = explain(model, X, contributions=parts)
+        health = health_scores(model, X, contributions=parts)
+        fired = ruled.result()
     out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), "p_churn": p,
                         "risk_band": risk_band(p, bands=bands)})
     out = pd.concat([out, health], axis=1)
