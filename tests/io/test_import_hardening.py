@@ -332,3 +332,13 @@ def test_control_characters_in_ids_are_refused(ws, tmp_path):
     with pytest.raises(DataImportError, match=r"nul\.csv row 2, column customer_id: 'c1\\x00' "
                                               r"holds a control character"):
         ws.load("customers", path)
+
+
+def test_semicolon_separated_european_export(ws, tmp_path):
+    path = _write(tmp_path, "eu.csv", "order_id;customer_id;order_date;amount\n"
+                                      "o1;c1;25.03.2024;12,50\no2;c2;05.04.2024;1.234,00\n")
+    ws.load("orders", path)
+    got = ws.to_pandas("orders").set_index("order_id")
+    assert got["amount"].to_dict() == {"o1": 12.5, "o2": 1234.0}
+    assert got["order_date"].dt.strftime("%Y-%m-%d").to_dict() == {"o1": "2024-03-25",
+                                                                   "o2": "2024-04-05"}

@@ -173,7 +173,7 @@ def _in_range(values: pd.Series, checked: np.ndarray, parsed: Parsed, high: floa
     with np.errstate(invalid="ignore"):
         out = checked & ~(np.abs(raw) <= high)
     if out.any():
-        accepted = f"numbers from {-high:,g} to {high:,g} are accepted."
+        accepted = f"numbers from -{high:,.0f} to {high:,.0f} are accepted."
         message = np.where(np.isinf(raw), f"is not a finite number; {accepted}",
                            f"is out of range: {accepted}")
         parsed.bad = parsed.bad | out

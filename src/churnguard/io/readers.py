@@ -150,8 +150,24 @@ def _read_csv(path: Path, name: str, encoding: str | None, sep: str) -> pd.DataF
     text = _decode(path.read_bytes(), name, encoding)
     if not text.strip():
         raise DataImportError(f"{name}: the file is empty. Export it again with a header row.")
+    sep = _separator(text, sep)
     _check_quotes(text, sep, name)
     return _parse_csv_text(text, sep, name)
+
+
+def _separator(text: str, default: str) -> str:
+    """The header line's separator: ``;`` (European Excel) or a tab when the header holds more
+    of those than of ``default``.
+
+    Examples
+    --------
+    >>> _separator("order_id;customer_id;amount", ",")
+    ';'
+    """
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (default, ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > counts[default] else default
 
 
 def _decode(data: bytes, name: str, encoding: str | None) -> str:
@@ -257,7 +273,7 @@ def _csv_error(text: str, sep: str, name: str, exc: Exception) -> str:
 # -- Parquet -----------------------------------------------------------------------------------
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()
     except (pa.ArrowException, OSError, ValueError) as exc:
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise DataImportError(f"{name}: not a readable Parquet file ({first}). Export it "
