@@ -283,8 +283,10 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
         if pa.types.is_temporal(field.type) or pa.types.is_dictionary(field.type):
             column = column.cast(pa.string())    # far dates stay readable; checked as text
         columns.append(column)
-    table = pa.Table.from_arrays(columns, names=[str(n) for n in table.column_names])
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    names = [str(n) for n in table.column_names]       # may repeat: checked after reading
+    table = pa.Table.from_arrays(columns, names=[f"_{i}" for i in range(len(names))])
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return frame.set_axis(names, axis=1)
 
 
 # -- Excel -------------------------------------------------------------------------------------
