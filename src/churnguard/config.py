@@ -34,6 +34,9 @@ class AppSettings(BaseModel):
     database_url: str = "sqlite:///app.db"
     secret_key: str = ""
     session_hours: int = 12
+    secure_cookies: bool = False  # true when served over HTTPS: cookies get the Secure flag
+    trusted_proxies: list[str] = Field(default_factory=list)  # reverse proxies' addresses
+    max_body_bytes: int = 1_000_000  # larger JSON and form bodies are refused (413)
 
 
 class ChurnSettings(BaseModel):

@@ -24,6 +24,7 @@ from churnguard.web.security import (
     SESSION_COOKIE,
     CookieSigner,
     WebSettings,
+    new_csrf_token,
 )
 from churnguard.workflow import make_engine, make_sessionmaker, migrate
 from churnguard.workflow.models import CareEvent, Customer
@@ -115,7 +116,7 @@ class WorldApp:
         self.path = folder / "app.db"
         shutil.copy(world.path, self.path)
         self.app = create_app(database_url=f"sqlite:///{self.path}", settings=web_settings())
-        self.csrf = CookieSigner(SECRET).dumps("csrf-test-token")
+        self.csrf = new_csrf_token(CookieSigner(SECRET), None)  # a visitor's
 
     def reset(self) -> None:
         """Put the database back to the world as built."""
@@ -127,8 +128,10 @@ class WorldApp:
     def client(self, actor: str) -> TestClient:
         """A client logged in as ``actor`` (``anon``: no session), sending the CSRF token."""
         client = TestClient(self.app, follow_redirects=False)
-        client.cookies.set(CSRF_COOKIE, self.csrf)
-        client.headers[CSRF_HEADER] = self.csrf
-        if actor != "anon":
-            client.cookies.set(SESSION_COOKIE, self.world.cookies[actor])
+        session = self.world.cookies.get(actor)
+        token = new_csrf_token(CookieSigner(SECRET), session) if session else self.csrf
+        client.cookies.set(CSRF_COOKIE, token)
+        client.headers[CSRF_HEADER] = token
+        if session:
+            client.cookies.set(SESSION_COOKIE, session)
         return client

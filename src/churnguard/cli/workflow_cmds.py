@@ -90,13 +90,14 @@ def serve_command(
         ws.close()  # type: ignore[attr-defined]  # each worker opens the workspace itself
         os.environ["CHURNGUARD_WORKSPACE"] = str(ws.folder)  # type: ignore[attr-defined]
         uvicorn.run("churnguard.web.app:app_from_environment", factory=True, host=host,
-                    port=port, workers=workers, log_level="warning")
+                    port=port, workers=workers, log_level="warning", proxy_headers=False)
         return
     from churnguard.web.pages import warm_cache
 
     app = create_app(ws)
     warm_cache(app)  # the dashboard's aggregates, computed while the server starts
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # the app reads X-Forwarded-For itself, only from [app] trusted_proxies
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @user_app.command("add")

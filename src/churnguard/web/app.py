@@ -27,7 +27,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from churnguard.errors import ChurnguardError, ConfigError
 from churnguard.web.deps import LoginRequired
-from churnguard.web.security import CSRF_COOKIE, CookieSigner, WebSettings, csrf_token, verify_csrf
+from churnguard.web.middleware import BodyLimit, SecurityHeaders
+from churnguard.web.security import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CookieSigner,
+    WebSettings,
+    csrf_token,
+    csrf_valid,
+    verify_csrf,
+)
 from churnguard.workflow.db import make_engine, make_sessionmaker, migrate
 
 if TYPE_CHECKING:
@@ -82,6 +91,8 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     _add_csrf_cookie(app)
     if ws is not None:
         _add_settings_reload(app, ws)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     from churnguard.web.api import router as api_router
 
     app.include_router(api_router)
@@ -128,8 +139,11 @@ def app_from_environment() -> FastAPI:
 def _settings_from(ws: Workspace | None) -> WebSettings:
     if ws is None:
         return WebSettings()
-    return WebSettings(secret_key=ws.settings.app.secret_key,
-                       session_hours=ws.settings.app.session_hours)
+    app = ws.settings.app
+    return WebSettings(secret_key=app.secret_key, session_hours=app.session_hours,
+                       secure_cookies=app.secure_cookies,
+                       trusted_proxies=tuple(app.trusted_proxies),
+                       max_body_bytes=app.max_body_bytes)
 
 
 def workspace_secret(ws: Workspace | None) -> str:
@@ -205,7 +219,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
-                403: "forbidden"}.get(exc.status_code, "http_error")
+                403: "forbidden", 413: "payload_too_large"}.get(exc.status_code, "http_error")
         return _error(request, exc.status_code, str(exc.detail), code,
                       headers=getattr(exc, "headers", None))
 
@@ -242,7 +256,10 @@ def _add_csrf_cookie(app: FastAPI) -> None:
     async def csrf_cookie(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         signer: CookieSigner = app.state.signer
-        if signer.loads(request.cookies.get(CSRF_COOKIE)) is None:
+        issued = any(value.startswith(f"{CSRF_COOKIE}=")  # a login issues its own
+                     for value in response.headers.getlist("set-cookie"))
+        if not issued and not csrf_valid(signer, request.cookies.get(CSRF_COOKIE),
+                                         request.cookies.get(SESSION_COOKIE)):
             token = csrf_token(request)
             response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="lax",
                                 secure=app.state.settings.secure_cookies)

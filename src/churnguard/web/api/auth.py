@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from annotated_types import MaxLen
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from churnguard.web.deps import CurrentUser, DbSession
-from churnguard.web.security import SESSION_COOKIE, CookieSigner
+from churnguard.web.security import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CookieSigner,
+    client_ip,
+    new_csrf_token,
+)
 from churnguard.workflow.errors import AuthenticationError
 from churnguard.workflow.models import User
 from churnguard.workflow.services import auth
@@ -15,8 +24,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class LoginRequest(BaseModel):
-    username: str
-    password: str
+    username: Annotated[str, MaxLen(80)]
+    password: Annotated[str, MaxLen(1000)]
 
 
 class UserPublic(BaseModel):
@@ -39,16 +48,20 @@ def start_session(request: Request, response: Response, db: DbSession, username:
     The HTML login form (issue 8) calls this too, with its own redirect response.
     """
     settings = request.app.state.settings
-    ip = request.client.host if request.client else None
+    ip = client_ip(request)
     try:
         user, token = auth.login(db, username, password, ip=ip, policy=settings.policy())
     except AuthenticationError:
         db.commit()  # keep the failed attempt: the rate limit counts it
         raise
     signer: CookieSigner = request.app.state.signer
-    response.set_cookie(SESSION_COOKIE, signer.dumps(token), httponly=True, samesite="lax",
+    session_cookie = signer.dumps(token)
+    response.set_cookie(SESSION_COOKIE, session_cookie, httponly=True, samesite="lax",
                         secure=settings.secure_cookies,
                         max_age=int(settings.session_hours * 3600))
+    # the CSRF token of the new session (a token from before the login is no longer valid)
+    response.set_cookie(CSRF_COOKIE, new_csrf_token(signer, session_cookie), httponly=False,
+                        samesite="lax", secure=settings.secure_cookies)
     return user
 
 
@@ -58,7 +71,8 @@ def end_session(request: Request, response: Response, db: DbSession) -> None:
     token = signer.loads(request.cookies.get(SESSION_COOKIE))
     if token:
         auth.logout(db, token)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
+                           secure=request.app.state.settings.secure_cookies)
 
 
 @router.post("/login")

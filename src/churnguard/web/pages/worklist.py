@@ -15,7 +15,7 @@ from churnguard.report.goals import load_goals
 from churnguard.report.review import monthly_review
 from churnguard.web.deps import DbSession, PageTask, PageUser
 from churnguard.web.pages.common import language, redirect, render, safe_next, warehouse
-from churnguard.web.pages.data import default_month, fired_rules, risk_reasons
+from churnguard.web.pages.data import default_month, fired_rules, risk_reasons, risk_subjects
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
 from churnguard.workflow.services import scope
 from churnguard.workflow.services.worklist import LISTS, list_query, list_sizes
@@ -85,37 +85,54 @@ def my_customers(request: Request, user: PageUser, db: DbSession, page: PageNumb
     with warehouse(request) as ws:
         rules = fired_rules(ws, [c.id for c in rows], lang)
         model_reasons = risk_reasons(ws, [c.id for c in rows], lang)
+        subjects = risk_subjects(ws, [c.id for c in rows])
         goals = service_goals(ws)
     return render(request, "worklist.html", user, page=page, which=which,
                   pages=max(1, -(-store["total"] // PAGE_SIZE)), goals=goals,
                   reasons={c.id: why_at_risk(model_reasons.get(c.id) or
                                              reason_texts(c.reasons, lang),
-                                             rules.get(c.id, [])) for c in rows},
+                                             rules.get(c.id, []), subjects=subjects.get(c.id))
+                           for c in rows},
                   today=today, **store)
 
 
-def why_at_risk(reasons: list[str], rules: list[str]) -> list[dict[str, str]]:
+def why_at_risk(reasons: list[str], rules: list[str], *,
+                subjects: tuple[list[str], list[str]] | None = None) -> list[dict[str, str]]:
     """One list of why a customer is at risk: the model's reasons, then the warning rules
-    that fired and say something the reasons do not. A rule saying the same as a reason is
-    shown once; one that says more about it (the reason's words plus more) replaces it in
-    place. Each item is ``{"text", "kind"}`` with ``kind`` ``reason`` or ``rule``.
+    that fired and say something the reasons do not. A rule on the same subject as a reason
+    (the same feature, when ``subjects`` gives the reasons' and the rules' features in the
+    order of their sentences) or saying the same words is shown once; one that says more
+    (the reason's words plus more) replaces the reason's text in place. Each item is
+    ``{"text", "kind"}`` with ``kind`` ``reason`` or ``rule``.
 
     Examples
     --------
-    >>> why_at_risk(["No order for 200 days", "Orders fell 60%"],
+    >>> why_at_risk(["No order for 200 days", "Orders fell 60%", "owner left 30 days ago"],
     ...             ["no order for 200 days, twice the usual gap", "Orders fell 60%",
-    ...              "Late payment"])  # doctest: +NORMALIZE_WHITESPACE
+    ...              "the account owner left the company 30 days ago", "Late payment"],
+    ...             subjects=(["recency_days", "orders_change_90d", "days_since_owner_left"],
+    ...                       ["gap_ratio", "orders_change_90d", "days_since_owner_left",
+    ...                        "avg_days_late_365d"]))  # doctest: +NORMALIZE_WHITESPACE
     [{'text': 'no order for 200 days, twice the usual gap', 'kind': 'reason'},
-     {'text': 'Orders fell 60%', 'kind': 'reason'}, {'text': 'Late payment', 'kind': 'rule'}]
+     {'text': 'Orders fell 60%', 'kind': 'reason'},
+     {'text': 'owner left 30 days ago', 'kind': 'reason'},
+     {'text': 'Late payment', 'kind': 'rule'}]
     """
-    items = [{"text": r, "kind": "reason"} for r in dict.fromkeys(reasons)]
-    for rule in dict.fromkeys(rules):
+    reasons, rules = list(dict.fromkeys(reasons)), list(dict.fromkeys(rules))
+    reason_features, rule_features = subjects or ([], [])
+    if len(reason_features) != len(reasons) or len(rule_features) != len(rules):
+        reason_features, rule_features = [None] * len(reasons), [None] * len(rules)
+    items = [{"text": r, "kind": "reason"} for r in reasons]
+    for rule, feature in zip(rules, rule_features, strict=True):
         key = _key(rule)
-        same = next((item for item in items if key.startswith(_key(item["text"]))
-                     or _key(item["text"]).startswith(key)), None)
+        same = next((item for item, of in zip(items, [*reason_features, *[None] * len(items)],
+                                              strict=False)
+                     if (feature is not None and of == feature) or
+                     key.startswith(_key(item["text"])) or _key(item["text"]).startswith(key)),
+                    None)
         if same is None:
             items.append({"text": rule, "kind": "rule"})
-        elif len(key) > len(_key(same["text"])):
+        elif key.startswith(_key(same["text"])) and len(key) > len(_key(same["text"])):
             same["text"] = rule
     return items
 
@@ -183,11 +200,12 @@ def service_goals(ws: Any) -> list[Any]:
 
 @router.post("/tasks/{task_id}/done")
 def task_done(request: Request, task: PageTask, db: DbSession,
+              version: Annotated[int, Form()],
               outcome: Annotated[str, Form()] = "",
-              version: Annotated[int | None, Form()] = None,
               next: Annotated[str, Form()] = "") -> Response:
     """Mark a task done (with an optional outcome); htmx removes it from the list in place,
-    a plain form post goes back to the page."""
+    a plain form post goes back to the page. ``version`` is the one the page showed: 409 when
+    someone changed the task since."""
     from churnguard.workflow.services.tasks import update_task
 
     update_task(db, task, version=version, status="done", outcome=outcome or task.outcome)

@@ -33,12 +33,23 @@ from churnguard.workflow.errors import (
 from churnguard.workflow.models import ROLES, AuthSession, LoginAttempt, User, utcnow
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
 
 
 def use_fast_hashing() -> None:
     """Use cheap argon2 parameters (tests only: hashing then takes about a millisecond)."""
-    global _hasher
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _dummy_hash = None
+
+
+def _stand_in_hash() -> str:
+    """A hash to check passwords of unknown users against, so that a wrong name takes as long
+    as a wrong password (login times do not tell which user names exist)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -58,8 +69,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How many failed logins are allowed per user name (and per address) in a window, and how
-    long a session lasts."""
+    """How many failed logins are allowed for one user name from one address, and from one
+    address in all, within a window; and how long a session lasts."""
 
     max_failures: int = 5
     max_failures_per_ip: int = 20
@@ -111,14 +122,18 @@ def login(session: Session, username: str, password: str, *, ip: str | None = No
     session token to put in the cookie.
 
     Raises :class:`RateLimitedError` after ``policy.max_failures`` failures for this user name
-    (or too many from this address) within ``policy.window``, and :class:`AuthenticationError`
-    for a wrong name or password (the same message for both).
+    from this address (so nobody elsewhere can lock the owner out), or too many from this
+    address in all, within ``policy.window``; and :class:`AuthenticationError` for a wrong name
+    or password (the same message for both, and the same work: an unknown name is checked
+    against a stand-in hash).
     """
     now = now or utcnow()
     _check_rate(session, username, ip, now, policy)
     user = session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.active and verify_password(user.password_hash, password)
-    session.add(LoginAttempt(username=username, ip=ip, at=now, success=ok))
+    stored = user.password_hash if user is not None and user.active else None
+    ok = verify_password(stored or _stand_in_hash(), password) and stored is not None
+    session.add(LoginAttempt(username=username[:80], ip=ip[:64] if ip else None, at=now,
+                             success=ok))
     session.flush()
     if not ok or user is None:
         raise AuthenticationError("wrong user name or password.")
@@ -132,7 +147,8 @@ def _check_rate(session: Session, username: str, ip: str | None, now: datetime,
     since = now - policy.window
     failed = select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.at > since, LoginAttempt.success.is_(False))
-    by_name = session.scalar(failed.where(LoginAttempt.username == username)) or 0
+    same_place = LoginAttempt.ip == ip if ip else LoginAttempt.ip.is_(None)
+    by_name = session.scalar(failed.where(LoginAttempt.username == username, same_place)) or 0
     by_ip = 0
     if ip:
         by_ip = session.scalar(failed.where(LoginAttempt.ip == ip)) or 0
