@@ -82,6 +82,31 @@ def test_customer_page_in_chinese_and_one_list_of_reasons(shop):  # noqa: F811
     assert why.count('data-kind="rule"') == 1
 
 
+def test_reasons_and_rules_on_the_same_subject_are_one_item(shop):  # noqa: F811
+    ws, app, _ = shop
+    ws.warehouse.replace("risk_scores", pa.table({
+        "customer_id": ["b"], "as_of": pa.array([date(2024, 7, 1)]), "p_churn": [0.9],
+        "reasons": ["the account owner left 154 days ago; 1 complaints still unresolved"],
+        "reasons_zh": ["客户负责人已离职 154 天；1 个投诉尚未解决"],
+        "reason_1": ["days_since_owner_left"], "reason_2": ["unresolved_complaints"],
+        "reason_3": pa.array([None], pa.string()),
+        "rules_fired": ["unresolved_complaint, owner_left, late_payment"],
+        "rules_en": ["1 complaint(s) still unresolved; the account owner left the company 154 "
+                     "days ago; pays 20 days late on average"],
+        "rules_zh": ["1 个投诉未解决；负责人离职 154 天；平均逾期 20 天付款"]}))
+    for lang, expected in (("en", ["the account owner left 154 days ago",
+                                   "1 complaints still unresolved",
+                                   "pays 20 days late on average"]),
+                           ("zh", ["客户负责人已离职 154 天", "1 个投诉尚未解决",
+                                   "平均逾期 20 天付款"])):
+        page = client_for(app, "rep1", lang=lang).get("/customers/b").text
+        why = page.split('id="why"')[1].split("</ul>")[0]
+        items = [part.split("<")[0].strip() for part in why.split('">')[1:]
+                 if part.split("<")[0].strip()]
+        assert [i for i in items if i not in ("warning sign", "预警信号")] == expected
+        assert why.count('data-kind="rule"') == 1
+
+
 def test_health_score_sits_within_its_dimensions(shop):  # noqa: F811
     ws, app, _ = shop
     _scores(ws)

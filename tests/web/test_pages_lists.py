@@ -79,3 +79,20 @@ def test_a_row_shows_four_reasons_and_links_to_the_rest(shop):  # noqa: F811
     row = page.split('data-customer="b"')[1].split("</tr>")[0]
     assert "reason 4" in row and "reason 5" not in row
     assert '<a class="muted" href="/customers/b#why">+2 more</a>' in row
+
+
+def test_a_rule_on_the_same_feature_as_a_reason_is_shown_once():
+    # the demo's wording: the reason and the rule on the owner leaving and on satisfaction
+    # say it differently; their features say they are the same fact
+    reasons = ["the account owner left 154 days ago", "last satisfaction score 2.0 of 5"]
+    rules = ["the account owner left the company 154 days ago", "last satisfaction score was "
+             "2 of 5", "orders in the last 90 days fell 75% against the 90 before"]
+    subjects = (["days_since_owner_left", "last_csat"],
+                ["days_since_owner_left", "last_csat", "orders_change_90d"])
+    assert why_at_risk(reasons, rules, subjects=subjects) == [
+        {"text": "the account owner left 154 days ago", "kind": "reason"},
+        {"text": "last satisfaction score 2.0 of 5", "kind": "reason"},
+        {"text": "orders in the last 90 days fell 75% against the 90 before", "kind": "rule"}]
+    # without the features (or when they do not line up) only the words can tell
+    assert len(why_at_risk(reasons, rules)) == 5
+    assert len(why_at_risk(reasons, rules, subjects=(["x"], ["y"]))) == 5

@@ -88,6 +88,7 @@ def warm_cache(app: FastAPI, *, background: bool = True) -> threading.Thread | N
             filter_options,
             fired_rules,
             risk_reasons,
+            risk_subjects,
         )
 
         lock = getattr(app.state, "warehouse_lock", None) or threading.Lock()
@@ -97,6 +98,7 @@ def warm_cache(app: FastAPI, *, background: bool = True) -> threading.Thread | N
             for lang in ("zh", "en"):
                 fired_rules(ws, ["-"], lang)
                 risk_reasons(ws, ["-"], lang)
+            risk_subjects(ws, ["-"])
 
     if not background:
         work()

@@ -24,6 +24,7 @@ from churnguard.web.pages.data import (
     monthly_spend,
     rfm_of,
     risk_reasons,
+    risk_subjects,
 )
 from churnguard.web.pages.worklist import reason_texts, why_at_risk
 from churnguard.workflow.models import (
@@ -65,9 +66,11 @@ def customer_page(request: Request, customer: PageCustomer, user: PageUser,
         facts = warehouse_facts(ws, customer.id)
         model_reasons = risk_reasons(ws, [customer.id], lang).get(customer.id)
         rules = fired_rules(ws, [customer.id], lang).get(customer.id, [])
+        subjects = risk_subjects(ws, [customer.id]).get(customer.id)
     latest = facts["risk_history"][-1] if facts["risk_history"] else {}
     return render(request, "customer.html", user, c=customer,
-                  why=why_at_risk(model_reasons or reason_texts(customer.reasons, lang), rules),
+                  why=why_at_risk(model_reasons or reason_texts(customer.reasons, lang), rules,
+                                  subjects=subjects if model_reasons else None),
                   value=value_parts(latest, customer), health=health_parts(latest),
                   **facts, **workflow_facts(db, customer.id),
         reasons_taxonomy=reason_choices(lang), today=date.today(), to_json=to_json)

@@ -152,6 +152,45 @@ def risk_reasons(ws: Workspace | None, customer_ids: list[str], lang: str) -> di
                        else ("reasons_en", "reasons"))
 
 
+def risk_subjects(ws: Workspace | None, customer_ids: list[str]
+                  ) -> dict[str, tuple[list[str], list[str]]]:
+    """What each customer's reasons and fired rules are about, at their latest score: the
+    features of ``reason_1..3`` and of the rules in ``rules_fired`` (a rule's feature from the
+    workspace's rules), in the order of their sentences; empty lists when unknown."""
+    if ws is None or not customer_ids:
+        return {}
+    every = _latest_subjects(ws)
+    return {cid: every[cid] for cid in customer_ids if cid in every}
+
+
+def _latest_subjects(ws: Workspace) -> dict[str, tuple[list[str], list[str]]]:
+    from churnguard.risk.rules import rules_from_settings
+
+    def compute() -> dict[str, tuple[list[str], list[str]]]:
+        if not ws.has_table("risk_scores"):
+            return {}
+        table = ws.table("risk_scores")
+        reasons = [c for c in ("reason_1", "reason_2", "reason_3") if c in table.columns]
+        if not reasons or "rules_fired" not in table.columns or "as_of" not in table.columns:
+            return {}
+        latest = table.group_by("customer_id").agg(_latest=table.as_of.max())
+        rows = table.join(latest, [table.customer_id == latest.customer_id,
+                                   table.as_of == latest._latest])
+        frame = rows.select("customer_id", "rules_fired", *reasons).to_pandas()
+        feature_of = {rule.name: rule.feature
+                      for rule in rules_from_settings(ws.settings.section("rules"))}
+        out = {}
+        for row in frame.itertuples(index=False):  # the customers on one page or all scored
+            names = [n.strip() for n in str(row.rules_fired or "").split(",") if n.strip()]
+            out[str(row.customer_id)] = (
+                [str(getattr(row, c)) for c in reasons if getattr(row, c) not in (None, "")
+                 and getattr(row, c) == getattr(row, c)],
+                [feature_of.get(name, name) for name in names])
+        return out
+
+    return cached(ws, ("latest_subjects",), compute)
+
+
 def _pick_texts(ws: Workspace | None, customer_ids: list[str],
                 columns: tuple[str, ...]) -> dict[str, list[str]]:
     if ws is None or not customer_ids:
