@@ -1,6 +1,6 @@
 """The import fuzzer (see :mod:`tests.io.import_fuzz`) with a fixed seed.
 
-The suite runs ``CHURNGUARD_FUZZ_CASES`` cases (default 100, ~10 s of CPU); the 400-case run of
+The suite runs ``CHURNGUARD_FUZZ_CASES`` cases (default 80, ~8 s of CPU); the 400-case run of
 issue 13 is the same test with ``CHURNGUARD_FUZZ_CASES=400``.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 from churnguard import Workspace
 from tests.io.import_fuzz import run_fuzz
 
-CASES = int(os.environ.get("CHURNGUARD_FUZZ_CASES", "100"))
+CASES = int(os.environ.get("CHURNGUARD_FUZZ_CASES", "80"))
 
 
 def test_fuzzed_imports_load_exactly_or_refuse_in_one_line(tmp_path):
