@@ -176,6 +176,14 @@ class _Matcher:
         for group in self.by_first.values():
             group.sort(key=lambda p: -len(p.tokens))
         self.vocabulary = {t for p in lexicon.english for t in p.tokens if not t.endswith("*")}
+        # lookups by first letter (wildcards) and by (first letter, length) (typos)
+        self.wild_by_letter: dict[str, list[Phrase]] = {}
+        for phrase in self.wild_first:
+            self.wild_by_letter.setdefault(phrase.tokens[0][0], []).append(phrase)
+        self.long_words: dict[tuple[str, int], list[str]] = {}
+        for v in sorted(self.vocabulary):
+            if len(v) >= 5:
+                self.long_words.setdefault((v[0], len(v)), []).append(v)
         self.typos: dict[str, str] = {}
         self.chinese = {p.text: p for p in lexicon.chinese}
         self.zh_patterns = [p for p in lexicon.patterns if CJK.search(p.text)]
@@ -235,8 +243,8 @@ class _Matcher:
         if len(word) < 5 or word in self.vocabulary or not word.isalpha():
             return word
         if word not in self.typos:
-            close = [v for v in self.vocabulary if len(v) >= 5 and 0 <= len(v) - len(word) <= 1
-                     and v[0] == word[0] and one_edit(word, v)]
+            close = [v for size in (len(word), len(word) + 1)
+                     for v in self.long_words.get((word[0], size), ()) if one_edit(word, v)]
             self.typos[word] = close[0] if len(close) == 1 else word
         return self.typos[word]
 
@@ -244,7 +252,7 @@ class _Matcher:
         for phrase in self.by_first.get(stems[i], []):
             if _tokens_match(phrase.tokens, raw, stems, i):
                 return phrase
-        for phrase in self.wild_first:
+        for phrase in self.wild_by_letter.get(raw[i][:1], ()):
             if raw[i].startswith(phrase.tokens[0][:-1]):
                 return phrase
         return None
