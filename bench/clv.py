@@ -151,6 +151,25 @@ def decompose(source, calibration_end, end) -> dict:
     return result
 
 
+def old_fit_figures(source, calibration_end, end) -> dict:
+    """The three figures of the fit before issue 18: BG/NBD × Gamma-Gamma for everyone (the
+    one-time buyers at Gamma-Gamma's population mean), on the same customers and window."""
+    from churnguard.value.validation import _deciles, _figures, window_revenue
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        summary = rfm_summary(source, as_of=calibration_end, time_unit="W")
+        bg, gg = BetaGeo().fit(summary), GammaGamma().fit(summary)
+    weeks = (pd.Timestamp(end) - pd.Timestamp(calibration_end)).days / 7
+    predicted = (bg.predict_purchases(weeks, summary) * gg.expected_spend(summary)).to_numpy()
+    ids = summary["customer_id"].to_numpy()
+    actual = window_revenue(source, pd.Timestamp(calibration_end).date(),
+                            pd.Timestamp(end).date()).set_index("customer_id")["revenue"]
+    actual = actual.reindex(ids).fillna(0.0).to_numpy()
+    one_time = summary["frequency"].to_numpy() == 0
+    return _figures(predicted, actual, _deciles(predicted, ids), one_time)
+
+
 def holdout(name: str, source, calibration_end, months: int) -> dict:
     """validate_clv on ``source`` (orders, or a dict with orders and customers) and the
     decomposition of its error."""
@@ -173,7 +192,8 @@ def holdout(name: str, source, calibration_end, months: int) -> dict:
             "deciles": table[["decile", "customers", "predicted_revenue", "actual_revenue",
                               "error"]].to_dict("records"),
             "warnings": attrs["warnings"],
-            "decomposition": decompose(source, attrs["calibration_end"], attrs["end"])}
+            "decomposition": decompose(source, attrs["calibration_end"], attrs["end"]),
+            "old_fit": old_fit_figures(source, attrs["calibration_end"], attrs["end"])}
 
 
 def demo_one_time_buyers(seed: int = 0) -> dict:
@@ -221,6 +241,11 @@ def print_holdout(results: list[dict]) -> None:
               f"{m['one_time_error']:>+9.1%} {b['one_time_error']:>+8.1%} "
               f"{m['mean_decile_abs_error']:>10.1%} {b['mean_decile_abs_error']:>8.1%} "
               f"{d['purchases_error']:>+8.1%} {d['spend_error']:>+8.1%}")
+    for r in results:
+        old = r["old_fit"]
+        print(f"{r['name']:<22} old fit (BG/NBD × Gamma-Gamma for everyone): total "
+              f"{old['total_error']:+.1%}, one-time {old['one_time_error']:+.1%}, deciles "
+              f"{old['mean_decile_abs_error']:.1%}")
     print(f"goals: total within ±{GOALS['total_error']:.0%}, one-time within "
           f"±{GOALS['one_time_error']:.0%}, mean per-decile |error| ≤ "
           f"{GOALS['mean_decile_abs_error']:.0%}; 'base' = last period's revenue; purch./spend "
@@ -261,7 +286,10 @@ def run_holdout(args: argparse.Namespace) -> dict:
 
 
 def value_speed(customers: int, *, chunk: int, seed: int) -> dict:
-    """Seconds of ``customer_value`` (engine query, fits, CLV) on a stacked synthetic log."""
+    """Seconds of ``customer_value`` (engine query, fits, CLV) on stacked synthetic companies
+    held in DuckDB tables (as in a workspace), beside ``rfm_summary`` alone in the same run."""
+    import ibis
+
     from churnguard.value import customer_value
 
     orders, people = [], []
@@ -274,19 +302,26 @@ def value_speed(customers: int, *, chunk: int, seed: int) -> dict:
         who["customer_id"] = f"{index}-" + who["customer_id"]
         orders.append(part)
         people.append(who)
-    source = {"orders": pd.concat(orders, ignore_index=True),
-              "customers": pd.concat(people, ignore_index=True)}
     generated = time.perf_counter() - began
-    as_of = (source["orders"]["order_date"].max() + timedelta(days=1)).date()
-    runs = []
+    con = ibis.duckdb.connect()
+    source = {"orders": con.create_table("orders", pd.concat(orders, ignore_index=True)),
+              "customers": con.create_table("customers", pd.concat(people, ignore_index=True))}
+    del orders, people
+    as_of = (source["orders"].order_date.max().to_pandas() + timedelta(days=1)).date()
+    runs, rfm_runs = [], []
     for _ in range(2):
+        began = time.perf_counter()
+        rfm_summary(source, as_of=as_of, time_unit="W")
+        rfm_runs.append(time.perf_counter() - began)
         began = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             values = customer_value(source, as_of)
         runs.append(time.perf_counter() - began)
-    return {"customers_valued": len(values), "orders": len(source["orders"]),
-            "generate_s": round(generated, 1), "customer_value_runs_s": [round(r, 2) for r in runs],
+    return {"customers_valued": len(values), "orders": int(source["orders"].count().execute()),
+            "generate_s": round(generated, 1),
+            "customer_value_runs_s": [round(r, 2) for r in runs],
+            "rfm_summary_runs_s": [round(r, 2) for r in rfm_runs],
             "estimator": values.attrs["estimator"], "load_average": os.getloadavg()}
 
 
