@@ -79,7 +79,7 @@ def test_section_charts_the_holdout_check_of_validate_clv(section_and_ws):
     pd.testing.assert_frame_equal(table, expected)
     total = expected.set_index("decile").loc["total"]
     error = total["predicted_revenue"] / total["actual_revenue"] - 1
-    assert f"was {error:+.0%} against actual in total" in section.intro
+    assert f"was {value_section._signed(error)} against actual in total" in section.intro
 
 
 def test_holdout_text_reads_the_figures_and_the_baseline():
@@ -91,7 +91,7 @@ def test_holdout_text_reads_the_figures_and_the_baseline():
                                  "mean_decile_abs_error": 0.4})
     text = value_section.holdout_text(table)
     assert "fitted on orders before 2024-07-01" in text and "(to 2025-01-01)" in text
-    assert "was +4% against actual in total (last period's revenue as the forecast: -18%)" \
+    assert "was +4.0% against actual in total (last period's revenue as the forecast: -18%)" \
         in text
     assert "-25% for one-time buyers (-100%)" in text
     assert "off by 12% per predicted decile on average (40%)" in text

@@ -97,7 +97,16 @@ def holdout_text(table: pd.DataFrame) -> str:
 
 
 def _signed(value: float) -> str:
-    return "–" if value is None or value != value else f"{value:+.0%}"
+    """A relative error with its sign: one decimal below ±10% (never "-0%").
+
+    Examples
+    --------
+    >>> _signed(-0.004), _signed(0.19), _signed(float("nan"))
+    ('-0.4%', '+19%', '–')
+    """
+    if value is None or value != value:
+        return "–"
+    return f"{value:+.1%}" if abs(value) < 0.1 else f"{value:+.0%}"
 
 
 def holdout_chart(table: pd.DataFrame) -> Chart:
