@@ -26,7 +26,14 @@ customers not yet gone (true churn date missing or on/after ``as_of``), beside r
 Goal (issue 18): the worklist's top 10 % hold ≥ 75 % of the lost value; departure AUC ≥ 0.72
 (recency ≈ 0.63). A line starting ``RESULT`` carries the means.
 
-Run: ``.venv/bin/python bench/priorities.py`` (defaults: seeds 0 1 2, 20,000 customers).
+``--labels``: instead, the choice of the default label. On each seed's company, models
+trained (on snapshots whose labels end by ``as_of``) for ``churn`` over 90 days (the old
+default), ``no_purchase`` over 180 days, ``departure`` over 180 and over 90 days, and
+``no_purchase`` in 30-day steps chained over 180 days, beside recency and BG/NBD's
+``1 − p_alive``: ROC AUC for "leaves within 180 days" among the scored customers not yet gone.
+
+Run: ``.venv/bin/python bench/priorities.py`` (defaults: seeds 0 1 2, 20,000 customers) and
+``.venv/bin/python bench/priorities.py --labels --seeds 0``.
 """
 
 from __future__ import annotations
@@ -77,7 +84,7 @@ def _descending(values: pd.Series) -> np.ndarray:
     return np.argsort(-values.astype("float64").fillna(-np.inf).to_numpy(), kind="stable")
 
 
-def run_seed(customers: int, seed: int) -> dict:
+def run_seed(customers: int, seed: int, keep: Path | None = None) -> dict:
     began = time.perf_counter()
     tables = synth.generate(customers=customers, years=3, seed=seed)
     as_of = END - timedelta(days=HORIZON)
@@ -87,6 +94,10 @@ def run_seed(customers: int, seed: int) -> dict:
         synth.load(ws, tables, validate=False)
         scored = score(ws, as_of, save=False)
         ws.close()
+    if keep is not None:  # the scored list with the truth, to look at afterwards
+        keep.mkdir(parents=True, exist_ok=True)
+        scored.to_pickle(keep / f"scored_{seed}.pkl")
+        tables["ground_truth"].to_pickle(keep / f"truth_{seed}.pkl")
     seconds = time.perf_counter() - began
     truth = tables["ground_truth"].set_index("customer_id")["true_churn_date"]
     leaves = (truth >= start) & (truth < cut)
@@ -121,15 +132,67 @@ def run_seed(customers: int, seed: int) -> dict:
     return row
 
 
+def compare_labels(customers: int, seed: int) -> dict:
+    """ROC AUC of each candidate label's model and of the baselines (see the module doc)."""
+    from churnguard.risk.backtest import (
+        chained_no_purchase,
+        fit_history,
+        label_lag,
+        snapshot_dates,
+    )
+    from churnguard.risk.features import FEATURE_COLUMNS, features
+
+    tables = synth.generate(customers=customers, years=3, seed=seed)
+    as_of = END - timedelta(days=HORIZON)
+    start, cut = pd.Timestamp(as_of), pd.Timestamp(as_of + timedelta(days=HORIZON))
+    row: dict = {"seed": seed, "customers": customers}
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace.create(Path(tmp) / "company")
+        synth.load(ws, tables, validate=False)
+        frame = features(ws, as_of)
+        truth = tables["ground_truth"].set_index("customer_id")["true_churn_date"]
+        date = truth.reindex(frame["customer_id"])
+        alive = (date.isna() | (date >= start)).to_numpy()
+        left = ((date >= start) & (date < cut)).to_numpy()[alive]
+
+        def auc(values: np.ndarray) -> float:
+            return float(roc_auc_score(left, np.asarray(values, dtype="float64")[alive]))
+
+        row.update(evaluated=int(alive.sum()), leave_rate=float(left.mean()),
+                   recency=auc(frame["recency_days"]),
+                   one_minus_p_alive=auc(-frame["p_alive"].fillna(0.5)))
+        definition = ws.churn_definition()
+        for label, horizon in (("churn", 90), ("no_purchase", 180), ("departure", 180),
+                               ("departure", 90)):
+            dates = snapshot_dates(as_of, horizon_days=horizon + label_lag(definition, label),
+                                   count=6)
+            model = fit_history(ws, dates, horizon_days=horizon, label=label)
+            row[f"{label}_{horizon}"] = auc(model.predict_proba(frame[FEATURE_COLUMNS])[:, 1])
+        step = fit_history(ws, snapshot_dates(as_of, horizon_days=30, count=10),
+                           horizon_days=30, label="no_purchase")
+        chain = chained_no_purchase(step, ws, as_of, HORIZON)
+        row["no_purchase_chained_30x6"] = auc(chain["p_no_purchase"].to_numpy())
+        ws.close()
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="Folder to keep each seed's scored list and truth in (pickles).")
+    parser.add_argument("--labels", action="store_true",
+                        help="Compare the candidate labels instead (see the module doc).")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
+    if args.labels:
+        table = pd.DataFrame([compare_labels(args.customers, seed) for seed in args.seeds])
+        print(table.round(4).T.to_string())
+        return
     rows = []
     for seed in args.seeds:
-        rows.append(run_seed(args.customers, seed))
+        rows.append(run_seed(args.customers, seed, args.keep))
         _say(json.dumps(rows[-1]))
     table = pd.DataFrame(rows)
     shown = ["seed", "customers", "scored", "leavers", "lost_value", "label", *ORDERINGS,

@@ -86,10 +86,16 @@ def test_features_by_hand(tmp_path):
         "complaints_change_90d": 0, "unresolved_complaints": 1, "days_since_complaint": 21,
         "last_csat": 2.0, "csat_change": -2.0, "last_nps": 9.0, "owner_left": 1,
         "days_since_owner_left": 61, "wallet_share": 0.1, "wallet_share_change": 0.1,
+        # against the customer's own past (before the last 180 days: one order of 20 over
+        # the 352 − 180 = 172 days of tenure before them)
+        "rate_ratio_180d": 3 * 172 / (180 * 1), "order_value_ratio_180d": (170 / 3) / 20,
+        "last_gap_ratio": 50 / 114,  # 2024-05-02 → 2024-06-21 against the usual 114 days
+        "resolution_days_365d": 5 + 2 / 24,  # i2: 2024-03-15 10:00 → 2024-03-20 12:00
     }
     for name, value in expected.items():
         assert a[name] == pytest.approx(value), name
     assert math.isnan(a["nps_change"]) and math.isnan(a["orders_change_yoy_180d"])
+    assert math.isnan(a["late_share_change_180d"])  # both invoices fell due in the last 180 d
     assert a["segment"] == "smb"
     c = frame.loc["c"]
     assert (c["recency_days"], c["orders_30d"], c["owner_left"]) == (1, 1, 0)

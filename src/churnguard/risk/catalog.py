@@ -64,6 +64,23 @@ CATALOG: dict[str, FeatureInfo] = {
                                  "购买品类数较前180天变化 {v}"),
     "products_365d": _f("purchasing", "int", "bought {v} products in the last year",
                         "近一年购买 {v} 种产品"),
+    "rate_ratio_180d": _f("purchasing", "ratio",
+                          "bought {v} times as often in the last 180 days as before",
+                          "近180天的购买频率是此前的 {v} 倍"),
+    "last_gap_ratio": _f("purchasing", "ratio",
+                         "the last gap between orders was {v} times the customer's usual gap",
+                         "最近两次下单的间隔是其平常间隔的 {v} 倍"),
+    "order_value_ratio_180d": _f("spend", "ratio",
+                                 "average order value in the last 180 days is {v} times the "
+                                 "customer's earlier average",
+                                 "近180天客单价是此前平均的 {v} 倍"),
+    "late_share_change_180d": _f("payment", "pct_points",
+                                 "share of invoices paid late {dir_en} {v} points against the "
+                                 "180 days before",
+                                 "逾期付款账单占比较前180天{dir_zh} {v} 个百分点"),
+    "resolution_days_365d": _f("service", "number",
+                               "complaints took {v} days to resolve on average this year",
+                               "近一年投诉平均 {v} 天才解决"),
     "p_alive": _f("purchasing", "pct", "the purchase model puts the chance the customer is "
                   "still buying at {v}", "购买模型估计其仍在购买的概率为 {v}"),
     "revenue_30d": _f("spend", "money", "spent {v} in the last 30 days", "近30天消费 {v}"),

@@ -43,13 +43,13 @@ ORDER_COLUMNS = [
     "orders_change_yoy_180d", "revenue_change_90d", "revenue_change_yoy_180d",
     "avg_order_value_365d", "order_value_change_180d", "typical_gap_days", "gap_ratio",
     "recency_share", "purchase_rate", "categories_180d", "categories_change_180d",
-    "products_365d",
+    "products_365d", "rate_ratio_180d", "order_value_ratio_180d", "last_gap_ratio",
 ]
 PAYMENT_COLUMNS = ["avg_days_late_365d", "max_days_late_365d", "late_share_365d",
-                   "overdue_invoices"]
+                   "overdue_invoices", "late_share_change_180d"]
 SERVICE_COLUMNS = ["complaints_90d", "complaints_365d", "complaints_change_90d",
                    "unresolved_complaints", "days_since_complaint", "last_csat", "csat_change",
-                   "last_nps", "nps_change"]
+                   "last_nps", "nps_change", "resolution_days_365d"]
 RELATION_COLUMNS = ["owner_left", "days_since_owner_left", "wallet_share",
                     "wallet_share_change", "segment", "region", "channel"]
 ENGINE_COLUMNS = ORDER_COLUMNS + PAYMENT_COLUMNS + SERVICE_COLUMNS + RELATION_COLUMNS
@@ -105,6 +105,8 @@ def order_features(ws: Workspace, as_of: date, *, known_until: date | None = Non
         revenue_30d=revenue(0, 30), revenue_90d=revenue(0, 90), revenue_180d=revenue(0, 180),
         revenue_365d=revenue(0, 365), revenue_90_180=revenue(90, 180),
         revenue_365_545=revenue(365, 545), revenue_180_360=revenue(180, 360),
+        orders_before_180=orders.order_id.count(where=buy & (age > 180)),
+        revenue_before_180=orders.amount.sum(where=age > 180).fill_null(0.0),
     )
     agg = agg.filter(agg.last_day.notnull())
     for part in (_purchase_days(ws, cut), _breadth(orders.filter(buy))):
@@ -119,6 +121,15 @@ def order_features(ws: Workspace, as_of: date, *, known_until: date | None = Non
     aov_before = ibis.ifelse(agg.orders_180_360 > 0, agg.revenue_180_360 / agg.orders_180_360,
                              ibis.null("float64"))
     categories = agg.categories_180d.fill_null(0)
+    # the customer's own past: purchases per day and value per order before the last 180 days
+    earlier_days = tenure - 180
+    rate_ratio = ibis.ifelse((earlier_days >= 90) & (agg.orders_before_180 > 0),
+                             agg.orders_180d * earlier_days
+                             / (180.0 * agg.orders_before_180), ibis.null("float64"))
+    aov_earlier = ibis.ifelse(agg.orders_before_180 > 0,
+                              agg.revenue_before_180 / agg.orders_before_180,
+                              ibis.null("float64"))
+    last_gap = _days_between(agg.last_day, agg.previous_day).cast("float64")
     return agg.select(
         "customer_id", recency_days=recency, tenure_days=tenure.cast("int64"),
         orders_30d=agg.orders_30d, orders_90d=agg.orders_90d, orders_180d=agg.orders_180d,
@@ -138,6 +149,10 @@ def order_features(ws: Workspace, as_of: date, *, known_until: date | None = Non
         categories_180d=categories,
         categories_change_180d=categories - agg.categories_180_360.fill_null(0),
         products_365d=agg.products_365d.fill_null(0),
+        rate_ratio_180d=rate_ratio,
+        order_value_ratio_180d=ibis.ifelse(aov_earlier > 0, aov_recent / aov_earlier,
+                                           ibis.null("float64")),
+        last_gap_ratio=ibis.ifelse(gap > 0, last_gap / gap, ibis.null("float64")),
         purchase_days=agg.purchase_days,
     )
 
@@ -147,7 +162,9 @@ def _purchase_days(ws: Workspace, as_of: date) -> ir.Table:
     definitions keep (a purchase on a new day is one whose previous purchase is earlier)."""
     timeline = timeline_before(ws, as_of)
     new_day = timeline.previous_day.isnull() | (timeline.previous_day < timeline.day)
-    return timeline.group_by("customer_id").aggregate(purchase_days=timeline.count(where=new_day))
+    return timeline.group_by("customer_id").aggregate(
+        purchase_days=timeline.count(where=new_day),
+        previous_day=timeline.previous_day.max(where=new_day))  # the day before the last
 
 
 def _breadth(purchases: ir.Table) -> ir.Table:
@@ -180,13 +197,19 @@ def payment_features(ws: Workspace, as_of: date, *,
     settled = paid.notnull() & (paid < cut)
     late = ibis.ifelse(settled, ibis.greatest(_days_between(paid, due), 0),
                        _days_between(as_of, due))
-    orders = orders.mutate(late=late, settled=settled)
-    return orders.group_by("customer_id").aggregate(
+    orders = orders.mutate(late=late, settled=settled, recent=_days_between(as_of, due) <= 180)
+    late_flag = (orders.late > 0).cast("float64")
+    agg = orders.group_by("customer_id").aggregate(
         avg_days_late_365d=orders.late.mean(),
         max_days_late_365d=orders.late.max(),
-        late_share_365d=(orders.late > 0).cast("float64").mean(),
+        late_share_365d=late_flag.mean(),
         overdue_invoices=orders.order_id.count(where=~orders.settled),
+        late_recent=late_flag.mean(where=orders.recent),
+        late_before=late_flag.mean(where=~orders.recent),
     )
+    return agg.select("customer_id", "avg_days_late_365d", "max_days_late_365d",
+                      "late_share_365d", "overdue_invoices",
+                      late_share_change_180d=agg.late_recent - agg.late_before)
 
 
 def service_features(ws: Workspace, as_of: date, *,
@@ -206,6 +229,9 @@ def service_features(ws: Workspace, as_of: date, *,
             where=complaint & (rows.age > 90) & (rows.age <= 180)),
         unresolved_complaints=rows.interaction_id.count(where=open_),
         days_since_complaint=rows.age.min(where=complaint),
+        resolution_days_365d=(rows.resolved_at.epoch_seconds() - rows.ts.epoch_seconds()).mean(
+            where=complaint & (rows.age <= 365) & rows.resolved_at.notnull()
+            & (rows.resolved_at < cutoff)) / 86400.0,
     )
     complaints = complaints.mutate(
         complaints_change_90d=complaints.complaints_90d - complaints.complaints_90_180
