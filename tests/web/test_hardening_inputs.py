@@ -157,3 +157,16 @@ def test_worklist_page_beyond_any_offset_is_refused(world_app):
     response = client.get("/my-customers", params={"page": 2**62})
     assert response.status_code == 422, response.text[:200]
     assert client.get("/my-customers", params={"page": 2}).status_code == 200
+
+
+def test_admin_audit_list_survives_malformed_rows(world_app):
+    _insert_raw_audit(world_app, "complaints", "999999", '{"compensation": Infinity}')
+    _insert_raw_audit(world_app, "tasks", "999998", '{"title": "cut')
+    response = world_app.client("admin").get("/api/audit", params={"page_size": 2})
+    assert response.status_code == 200, response.text[:300]
+    body = response.json()
+    assert [item["after"] for item in body["items"]] == ["(unreadable)",
+                                                         {"compensation": "Infinity"}]
+    assert body["total"] > 2
+    one = world_app.client("admin").get("/api/audit", params={"entity_id": "999998"}).json()
+    assert (one["total"], one["items"][0]["entity"]) == (1, "tasks")

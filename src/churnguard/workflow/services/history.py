@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
@@ -64,23 +64,38 @@ def trail_clause(customer_id: str) -> ColumnElement[bool]:
     return or_(*terms)
 
 
-def _parse(text: str | None) -> Any:
-    if text is None:
-        return None
+def parse_change(text: Any) -> Any:
+    """One entry's ``before``/``after`` from its stored text: ``inf``/``NaN`` (which SQLite
+    may hold from before they were refused) stay text, unreadable JSON becomes
+    ``"(unreadable)"``; never an error.
+
+    Examples
+    --------
+    >>> parse_change('{"compensation": Infinity}'), parse_change('{"title": "cut')
+    ({'compensation': 'Infinity'}, '(unreadable)')
+    """
+    if text is None or isinstance(text, dict | list):  # a driver that parses JSON itself
+        return text
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=str)
     except (ValueError, TypeError, RecursionError):
         return UNREADABLE
 
 
+def read_entries(session: Session, where: ColumnElement[bool] | None = None, *,
+                 limit: int = 40, offset: int = 0) -> list[TrailEntry]:
+    """Audit entries matching ``where``, newest first, each parsed on its own."""
+    query = select(AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.action,
+                   AuditEntry.entity, AuditEntry.entity_id,
+                   cast(AuditEntry.before, Text), cast(AuditEntry.after, Text))
+    if where is not None:
+        query = query.where(where)
+    rows = session.execute(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+    return [TrailEntry(id=row[0], at=row[1], actor_id=row[2], action=row[3], entity=row[4],
+                       entity_id=row[5], before=parse_change(row[6]),
+                       after=parse_change(row[7])) for row in rows]
+
+
 def customer_trail(session: Session, customer_id: str, *, limit: int = 40) -> list[TrailEntry]:
     """The latest ``limit`` audit entries of the customer and its records, newest first."""
-    rows = session.execute(
-        select(AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.action,
-               AuditEntry.entity, AuditEntry.entity_id,
-               type_coerce(AuditEntry.before, Text), type_coerce(AuditEntry.after, Text))
-        .where(trail_clause(customer_id))
-        .order_by(AuditEntry.id.desc()).limit(limit)).all()
-    return [TrailEntry(id=row[0], at=row[1], actor_id=row[2], action=row[3], entity=row[4],
-                       entity_id=row[5], before=_parse(row[6]), after=_parse(row[7]))
-            for row in rows]
+    return read_entries(session, trail_clause(customer_id), limit=limit)
