@@ -116,3 +116,13 @@ def test_health_score_sits_within_its_dimensions(shop):  # noqa: F811
                     [2, 30, 70, 20, 60], strict=True))
     for dim, v in dims.items():
         assert f'data-dimension="{dim}"' in risk and f"width:{v}%" in risk
+
+
+def test_the_owner_is_the_app_user_not_the_warehouse_staff_id(shop):  # noqa: F811
+    _, app, _ = shop
+    with app.state.sessionmaker() as db:
+        db.get(Customer, "b").warehouse_owner_id = "S0041"
+        db.commit()
+    page = client_for(app, "rep1").get("/customers/b").text
+    assert '<dd id="owner">rep1</dd>' in page
+    assert "S0041" not in page.split('id="profile"')[1].split('id="value"')[0]

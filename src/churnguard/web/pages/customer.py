@@ -36,6 +36,7 @@ from churnguard.workflow.models import (
     RetentionPlan,
     Survey,
     Task,
+    User,
 )
 from churnguard.workflow.services import scope
 from churnguard.workflow.services.history import customer_trail
@@ -72,6 +73,7 @@ def customer_page(request: Request, customer: PageCustomer, user: PageUser,
                   why=why_at_risk(model_reasons or reason_texts(customer.reasons, lang), rules,
                                   subjects=subjects if model_reasons else None),
                   value=value_parts(latest, customer), health=health_parts(latest),
+                  owner=db.get(User, customer.owner_id) if customer.owner_id else None,
                   **facts, **workflow_facts(db, customer.id),
         reasons_taxonomy=reason_choices(lang), today=date.today(), to_json=to_json)
 
