@@ -70,3 +70,29 @@ def test_model_macro_f1_at_least_080(parts):
 def test_macro_f1_ignores_reasons_absent_from_truth():
     # F1(price)=2/3, F1(quality)=1; the stray prediction 'other' is not averaged in
     assert macro_f1(["price", "price", "quality"], ["price", "other", "quality"]) == 0.8333
+
+
+def test_per_code_confusion_and_slices_by_hand():
+    import pandas as pd
+
+    from churnguard.reasons.evaluation import confusion, per_code, slice_figures
+
+    frame = pd.DataFrame({
+        "reason":    ["price", "price", "quality", "other", "quality"],
+        "predicted": ["price", "other", "quality", "quality", "quality"],
+        "lang":      ["zh", "zh", "zh", "en", "en"],
+        "source":    ["a", "a", "a", "b", "b"],
+    })
+    table = per_code(frame["reason"], frame["predicted"]).set_index("code")
+    # price: 1 of 1 predicted right, 1 of 2 found → P 1, R 0.5, F1 0.6667
+    assert table.loc["price", ["precision", "recall", "f1", "support"]].tolist() == [
+        1.0, 0.5, 0.6667, 2]
+    # quality: 2 of 3 predicted right, 2 of 2 found → P 0.6667, R 1, F1 0.8
+    assert table.loc["quality", ["precision", "recall", "f1"]].tolist() == [0.6667, 1.0, 0.8]
+    matrix = confusion(frame["reason"], frame["predicted"])
+    assert matrix.loc["price", "other"] == 1 and matrix.loc["other", "quality"] == 1
+    assert int(matrix.to_numpy().sum()) == 5
+    figures = slice_figures(frame)
+    # zh: price F1 2/3, quality F1 1 → 0.8333; en: other 0, quality 2/3 → 0.3333
+    assert figures["lang=zh"] == 0.8333 and figures["lang=en"] == 0.3333
+    assert figures["source=a"] == figures["lang=zh"]

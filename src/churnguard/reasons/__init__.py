@@ -5,7 +5,8 @@ Public API (imported lazily, so ``import churnguard.reasons`` stays cheap):
 
 * taxonomy — :data:`REASON_CODES`, :class:`Taxonomy`, :func:`default_taxonomy`,
   :func:`taxonomy_from_settings`, :func:`workspace_taxonomy`
-* text — :func:`classify`, :class:`ReasonClassifier`, :func:`labelled_interactions`
+* text — :func:`classify`, :class:`ReasonClassifier`, :func:`labelled_interactions`,
+  :func:`shipped_model` (the weakly supervised model shipped in the package)
 * surveys — :func:`nps_summary`, :func:`csat_summary`, :func:`complaint_satisfaction`,
   :func:`survey_summary`
 * why they left — :func:`churn_reasons`, :func:`reason_pareto`, :func:`pareto_table`,
@@ -28,7 +29,7 @@ _EXPORTS = {
     "default_taxonomy": "taxonomy", "taxonomy_from_settings": "taxonomy",
     "workspace_taxonomy": "taxonomy",
     "classify": "classifier", "ReasonClassifier": "classifier",
-    "labelled_interactions": "classifier",
+    "labelled_interactions": "classifier", "shipped_model": "shipped",
     "nps_summary": "surveys", "csat_summary": "surveys", "complaint_satisfaction": "surveys",
     "survey_summary": "surveys",
     "churn_reasons": "pareto", "reason_pareto": "pareto", "pareto_table": "pareto",

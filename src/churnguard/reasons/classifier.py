@@ -93,7 +93,7 @@ def classify(
     Examples
     --------
     >>> classify(["价格没问题，就是发货太慢"]).loc[0, ["reason", "matched_terms"]].tolist()
-    ['delivery', '发货']
+    ['delivery', '发货太慢']
     """
     _check_lang(lang)
     if model is not None:
@@ -211,7 +211,7 @@ class ReasonClassifier:
     >>> model = ReasonClassifier().fit(
     ...     ["太贵了", "价格太高", "too expensive", "发货太慢", "快递没到", "late delivery"],
     ...     ["price", "price", "price", "delivery", "delivery", "delivery"])
-    >>> model.predict(["物流太慢了"]).loc[0, "reason"]
+    >>> model.predict(["货还没到"]).loc[0, "reason"]
     'delivery'
     """
 
