@@ -80,6 +80,16 @@ def test_goal_that_is_not_a_number_is_refused(shared_shop):  # noqa: F811
     assert "&#39;lots&#39; is not a number" in response.text
 
 
+def test_goals_that_are_not_finite_are_refused_and_the_dashboard_stays_up(shared_shop):  # noqa: F811
+    ws, app, _ = shared_shop
+    client = client_for(app, "manager")
+    for text in ("inf", "nan", "1e400"):
+        response = post(client, "/dashboard/goals", {"customers_end": text})
+        assert response.status_code == 422, (text, response.status_code)
+        assert "is not a finite number" in response.text
+    assert client.get("/dashboard?month=2024-06").status_code == 200
+
+
 def test_reps_cannot_open_the_dashboard(shared_shop):  # noqa: F811
     _, app, _ = shared_shop
     response = client_for(app, "rep1").get("/dashboard")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from churnguard.constraints import check_day
+from churnguard.constraints import MAX_MONEY, check_day, check_number
 from churnguard.report import charts
 from churnguard.report.goals import load_goals, save_goals
 from churnguard.report.review import MORE_KPIS, TEN_KPIS, Review, monthly_review
@@ -112,6 +112,7 @@ async def set_goals(request: Request, user: Manager) -> Response:
             number = float(text)
         except ValueError:
             raise InvalidInputError(f"goal for {key}: {value!r} is not a number.") from None
+        number = check_number(number, name=f"goal for {key}", low=-MAX_MONEY, high=MAX_MONEY)
         kind = dict((c, k) for c, k, _ in TEN_KPIS + MORE_KPIS)[key]
         goals[key] = number / 100 if kind == "percent" else number
     with warehouse(request) as ws:
