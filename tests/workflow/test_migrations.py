@@ -105,12 +105,13 @@ def test_worklist_queries_read_the_indexes_in_order(store):
         if db.bind.dialect.name == "postgresql":  # the index serves the order as declared:
             db.execute(text("SET LOCAL enable_seqscan = off"))  # no Sort node even when
             db.execute(text("SET LOCAL enable_sort = off"))  # the table is too small to care
-            for query, index in ((page, "ix_customers_owner_worklist"),
-                                 (lapsing, "ix_customers_owner_winback")):
+            # every row is the rep's, so the planner may take the owner's index or the
+            # global one of the same order; either serves the page without sorting
+            for query, index in ((page, "_worklist"), (lapsing, "_winback")):
                 sql = str(query.compile(dialect=db.bind.dialect,
                                         compile_kwargs={"literal_binds": True}))
                 plan = " | ".join(row[0] for row in db.execute(text("EXPLAIN " + sql)))
-                assert index in plan and "Sort" not in plan, plan
+                assert f"{index} on customers" in plan and "Sort" not in plan, plan
             return
         assert _plan(db, page) == "SEARCH customers USING INDEX ix_customers_owner_worklist " \
                                   "(owner_id=? AND lifecycle=?)"  # no "TEMP B-TREE"
