@@ -342,3 +342,9 @@ def test_semicolon_separated_european_export(ws, tmp_path):
     assert got["amount"].to_dict() == {"o1": 12.5, "o2": 1234.0}
     assert got["order_date"].dt.strftime("%Y-%m-%d").to_dict() == {"o1": "2024-03-25",
                                                                    "o2": "2024-04-05"}
+
+
+def test_rows_are_named_as_a_spreadsheet_shows_them_around_blank_lines(ws, tmp_path):
+    path = _write(tmp_path, "gaps.csv", ORDERS + "o1,c1,2024-01-01,1\n\n\no2,c1,2024-13-01,2\n")
+    with pytest.raises(DataImportError, match=r"gaps\.csv row 5, column order_date"):
+        ws.load("orders", path)

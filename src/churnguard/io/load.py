@@ -102,7 +102,7 @@ def load_table(
     missing = missing_columns(frame, spec)
     if missing:
         raise DataImportError(_summary(raw.name, table, missing), missing)
-    row_numbers = pd.Series(range(raw.first_row, raw.first_row + len(frame)), index=frame.index)
+    row_numbers = raw.row_numbers()
     parsed, bad, problems, refused = parse_frame(frame, spec, row_numbers, decimal=decimal,
                                                  date_order=date_order)
     if refused:

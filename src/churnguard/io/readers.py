@@ -47,6 +47,14 @@ class RawSource:
     name: str
     first_row: int
     typed: bool = False
+    rows: np.ndarray | None = None
+    """The row number of each record when they do not follow on (blank lines in a CSV)."""
+
+    def row_numbers(self) -> pd.Series:
+        """The row number of each record of :attr:`frame`, as a spreadsheet shows it."""
+        numbers = (self.rows if self.rows is not None
+                   else np.arange(self.first_row, self.first_row + len(self.frame)))
+        return pd.Series(numbers, index=self.frame.index)
 
 
 def read_source(
@@ -75,13 +83,13 @@ def read_source(
     except OSError as exc:
         raise DataImportError(f"{name}: cannot open the file ({exc.strerror or exc}).") from None
     suffix = path.suffix.lower()
-    typed = False
+    typed, rows = False, None
     if suffix in (".xlsx", ".xlsm"):
         frame = _read_excel(path, name, sheet)
     elif suffix in (".parquet", ".pq"):
         frame, typed = _read_parquet(path, name), True
     elif suffix in (".csv", ".txt", ".tsv", ""):
-        frame = _read_csv(path, name, encoding, sep="\t" if suffix == ".tsv" else ",")
+        frame, rows = _read_csv(path, name, encoding, sep="\t" if suffix == ".tsv" else ",")
     else:
         raise DataImportError(
             f"{name}: unsupported file type {suffix!r}. Use .csv, .xlsx or .parquet."
@@ -89,7 +97,7 @@ def read_source(
     frame = _clean_headers(frame)
     if frame.empty:
         raise DataImportError(f"{name}: the file has a header but no rows.")
-    return RawSource(frame, name, 1 if typed else 2, typed=typed)
+    return RawSource(frame, name, 1 if typed else 2, typed=typed, rows=rows)
 
 
 def shown_name(path: Path) -> str:
@@ -146,13 +154,28 @@ def _clean_headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- CSV ---------------------------------------------------------------------------------------
-def _read_csv(path: Path, name: str, encoding: str | None, sep: str) -> pd.DataFrame:
+def _read_csv(path: Path, name: str, encoding: str | None,
+              sep: str) -> tuple[pd.DataFrame, np.ndarray | None]:
     text = _decode(path.read_bytes(), name, encoding)
     if not text.strip():
         raise DataImportError(f"{name}: the file is empty. Export it again with a header row.")
     sep = _separator(text, sep)
     _check_quotes(text, sep, name)
-    return _parse_csv_text(text, sep, name)
+    frame = _parse_csv_text(text, sep, name)
+    return frame, _rows_around_blank_lines(text, sep, name, len(frame))
+
+
+def _rows_around_blank_lines(text: str, sep: str, name: str, records: int) -> np.ndarray | None:
+    """Row numbers counting the blank lines the CSV reader skips (None when there are none),
+    so that a problem names the row a spreadsheet shows."""
+    if "\n\n" not in text and "\n\r\n" not in text:
+        return None
+    lines = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
+    filled = [number for number, record in enumerate(lines, start=1) if record]
+    if len(filled) != records + 1:
+        raise DataImportError(f"{name}: {records:,} rows read but {len(filled) - 1:,} found "
+                              "line by line; re-export the file as plain CSV and retry.")
+    return np.asarray(filled[1:])
 
 
 def _separator(text: str, default: str) -> str:
