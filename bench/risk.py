@@ -101,27 +101,42 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _fit_model(folder: Path) -> tuple[ChurnRiskModel, float]:
+    """A default model fitted on a snapshot of the 50k training company in ``folder``."""
+    small = Workspace.open(folder / "train")
+    train = snapshot(small, END - timedelta(days=180), horizon_days=90)
+    small.close()
+    model, fit_s = _timed(ChurnRiskModel().fit, train[FEATURE_COLUMNS], train["churned"])
+    _say(f"model fitted on {len(train):,} rows of a separate company in {fit_s:.0f} s "
+         f"({model.booster_.current_iteration()} trees, {len(FEATURE_COLUMNS)} features)")
+    return model, fit_s
+
+
 def _kept_company(customers: int, seed: int, keep: Path | None,
                   tmp: Path) -> tuple[Workspace, ChurnRiskModel, dict]:
     """The fitted model and the big company; with ``keep`` both are stored there once and
-    reused by later runs (the 1M company takes minutes to generate)."""
+    reused by later runs (the 1M company takes minutes to generate). The model is fitted
+    again when the feature columns changed since it was kept."""
     folder = keep if keep is not None else tmp
     model_file, info_file = folder / "model.joblib", folder / "info.json"
     if keep is not None and model_file.exists() and info_file.exists():
         info = json.loads(info_file.read_text())
-        if info["customers"] == customers and info["seed"] == seed:
-            ws = Workspace.open(folder / "bench")
-            ws.con.raw_sql(f"SET memory_limit='{DUCKDB_MEMORY}'")
-            _say(f"reusing the company and model kept in {folder}")
-            return ws, joblib.load(model_file), info
-        raise SystemExit(f"{folder} keeps a company of {info['customers']:,} customers (seed "
-                         f"{info['seed']}); pass another --keep folder.")
+        if info["customers"] != customers or info["seed"] != seed:
+            raise SystemExit(f"{folder} keeps a company of {info['customers']:,} customers "
+                             f"(seed {info['seed']}); pass another --keep folder.")
+        model = joblib.load(model_file)
+        if list(model.feature_names_in_) != FEATURE_COLUMNS:
+            model, fit_s = _fit_model(folder)
+            info["fit_s"] = round(fit_s, 1)
+            joblib.dump(model, model_file)
+            info_file.write_text(json.dumps(info))
+        ws = Workspace.open(folder / "bench")
+        ws.con.raw_sql(f"SET memory_limit='{DUCKDB_MEMORY}'")
+        _say(f"reusing the company and model kept in {folder}")
+        return ws, model, info
     folder.mkdir(parents=True, exist_ok=True)
-    small, _ = _company(min(customers, 50_000), folder / "train", seed + 1)
-    train = snapshot(small, END - timedelta(days=180), horizon_days=90)
-    small.close()
-    model, fit_s = _timed(ChurnRiskModel().fit, train[FEATURE_COLUMNS], train["churned"])
-    _say(f"model fitted on {len(train):,} rows of a separate company in {fit_s:.0f} s")
+    _company(min(customers, 50_000), folder / "train", seed + 1)[0].close()
+    model, fit_s = _fit_model(folder)
     ws, info = _company(customers, folder / "bench", seed)
     info.update(seed=seed, fit_s=round(fit_s, 1))
     if keep is not None:
@@ -181,7 +196,7 @@ def speed(customers: int, seed: int, keep: Path | None = None, save_outputs: Pat
                                           check_exact=False, rtol=1e-12, atol=1e-12)
             checked += "; features equal"
         _say(checked)
-    return {**info, "active_customers": len(frame),
+    return {**info, "active_customers": len(frame), "features": len(FEATURE_COLUMNS),
             "model_trees": model.booster_.current_iteration(),
             "model_blend_weight": model.blend_weight_,
             "features_s": round(features_s, 1), "scoring_s": round(scoring_s, 1),
