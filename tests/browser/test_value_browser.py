@@ -106,3 +106,22 @@ def test_admin_page_shows_the_fit_warning(manager):  # noqa: ANN001
     card = manager.page.locator("#value-models")
     assert WARNING in card.inner_text()
     assert card.locator("[data-estimator]").get_attribute("data-estimator") == "shrinkage"
+
+
+def test_on_a_phone_the_worklist_rows_are_cards_with_every_column_in_view(manager,  # noqa: ANN001
+                                                                          screenshots):
+    page = manager.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    manager.open("/my-customers")
+    first = page.locator("#worklist [data-customer]").first
+    assert first.get_attribute("data-customer") == "d"
+    why = first.locator("td.why")
+    box = why.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    value = first.locator("td.num").nth(1)
+    assert value.inner_text() == "¥2,000"
+    value_box = value.bounding_box()
+    assert value_box is not None and value_box["x"] + value_box["width"] <= 390
+    label = value.evaluate("e => getComputedStyle(e, '::before').content")
+    assert "Value if retained" in label
+    page.screenshot(path=str(screenshots / "phone-worklist-cards.png"), full_page=False)
