@@ -29,7 +29,8 @@ def test_save_list_by_profit_at_risk_then_value_and_lapsing_apart():
     shown = _shown(save)
     assert list(shown.columns) == ["customer", "profit at risk", "value if retained",
                                    "p_churn %", "health", "owner", "why 原因"]
-    assert shown["value if retained"].tolist() == [500.0, 400.0, 100.0, 800.0]
+    assert shown["value if retained"].tolist() == ["500", "400", "100", "800"]
+    assert shown["profit at risk"].tolist() == ["200", "200", "95", ""]
 
 
 def test_scores_of_the_older_layout_are_one_list_valued_by_clv():

@@ -114,10 +114,14 @@ def at_risk_lists(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return save.reset_index(drop=True), back.reset_index(drop=True)
 
 
+def _money(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+
+
 def _shown(top: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "customer": top["customer_id"], "profit at risk": top["profit_at_risk"].round(0),
-        "value if retained": top["_value"].round(0),
+        "customer": top["customer_id"], "profit at risk": _money(top["profit_at_risk"]),
+        "value if retained": _money(top["_value"]),
         "p_churn %": (100 * top["p_churn"]).round(1), "health": top["health_score"],
         "owner": top["owner_id"], "why 原因": top["reasons_zh"] + " / " + top["reasons"],
     })
