@@ -170,3 +170,10 @@ def test_admin_audit_list_survives_malformed_rows(world_app):
     assert body["total"] > 2
     one = world_app.client("admin").get("/api/audit", params={"entity_id": "999998"}).json()
     assert (one["total"], one["items"][0]["entity"]) == (1, "tasks")
+
+
+def test_a_user_with_an_unknown_manager_is_refused(world_app):
+    response = world_app.client("admin").post("/api/users", json={
+        "username": "dan", "password": "pw-dan", "manager_id": 3363})
+    assert response.status_code == 422, response.text[:200]
+    assert "manager_id 3363 is not a user" in response.json()["detail"]

@@ -87,6 +87,9 @@ def create_user(session: Session, username: str, password: str | None, *, role: 
         raise InvalidInputError("the user name is empty. Give a name such as `alice`.")
     if role not in ROLES:
         raise InvalidInputError(f"role {role!r} is not one of {', '.join(ROLES)}.")
+    if manager_id is not None and session.get(User, manager_id) is None:
+        raise InvalidInputError(f"manager_id {manager_id} is not a user. Give the id of an "
+                                f"existing manager (see GET /api/users), or leave it out.")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"user {username!r} already exists. Choose another name or "
                             f"change the existing user's password.")
