@@ -47,8 +47,21 @@ def echarts_script() -> str | None:
         return None
 
 
+WRAP_AFTER = 60
+"""Text columns with a value longer than this many characters wrap inside their cell."""
+
+
 def table_html(frame: pd.DataFrame, *, percent: tuple[str, ...] = (), digits: int = 2) -> str:
-    """A frame as an HTML table; columns in ``percent`` shown as percentages."""
+    """A frame as an HTML table; columns in ``percent`` shown as percentages. Long text
+    columns (reasons, warnings) wrap in their cells so the table fits the page; every value
+    is escaped.
+
+    Examples
+    --------
+    >>> html_text = table_html(pd.DataFrame({"id": ["a"], "why": ["<b>" + "x " * 40 + "</b>"]}))
+    >>> '<div class="wrap">&lt;b&gt;x x' in html_text and "<b>" not in html_text
+    True
+    """
     shown = frame.copy()
     for col in shown.columns:
         if col in percent:
@@ -57,7 +70,14 @@ def table_html(frame: pd.DataFrame, *, percent: tuple[str, ...] = (), digits: in
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
         elif pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d")
-    return shown.to_html(index=False, border=0, classes="data", na_rep="", escape=True)
+    for col in shown.columns:
+        text = shown[col].map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
+                              else html.escape(str(v)))
+        if shown[col].dtype == object and text.str.len().max() > WRAP_AFTER:
+            text = '<div class="wrap">' + text + "</div>"
+        shown[col] = text
+    shown.columns = [html.escape(str(c)) for c in shown.columns]
+    return shown.to_html(index=False, border=0, classes="data", na_rep="", escape=False)
 
 
 _STYLE = """
@@ -72,6 +92,7 @@ h2{font-size:18px;margin:0 0 8px;color:#1f4e79}
 table.data{border-collapse:collapse;font-size:12px;margin:8px 0;width:100%;overflow-x:auto;
 display:block}table.data th{background:#eef2f7;text-align:right;padding:4px 8px;white-space:nowrap}
 table.data td{text-align:right;padding:3px 8px;border-bottom:1px solid #eef2f7;white-space:nowrap}
+table.data td .wrap{white-space:normal;text-align:left;min-width:18em;max-width:44em}
 .chart{width:100%}.notice{color:#8a6d3b;font-size:12px}
 """
 
