@@ -14,14 +14,18 @@
 The model is fitted (untimed) with default settings on a snapshot of a separate 50k-customer
 company from the same generator, so the big company is only featurised and scored. The
 load average is printed before and after the timed steps: on this 2-core machine any other
-job slows both steps (they use both cores). Goal (issue 5): features + scoring ≤ 30 s for
+job slows both steps (they use both cores). Goal (issue 18): features + scoring ≤ 15 s for
 1 M customers. The line starting ``RESULT`` carries the figures.
 
-Measured (1,000,000 customers, 9,146,407 orders, 527,789 active; model 356 trees, LightGBM
-weight 0.9; 2 cores): quiet machine (load average 0.8 before, 1.1 after) features 9.6 s +
-scoring 14.4 s = 24.0 s (CPU 17.0 + 20.1 s); with another engineer's jobs (load ~2) 9.7 +
-14.3 = 24.1 s; under load 3.2, 10.9 + 18.3 = 29.2 s; last run (load 1.6) 7.8 + 13.2 = 21.0 s.
-Before this session: 46.5 + 49.3 = 95.8 s.
+``--keep DIR`` keeps the companies and the model in ``DIR`` (outside the repository) and
+reuses them on later runs (the model is fitted again when the feature columns or the default
+settings change); ``--save-outputs FILE`` writes the scored frame and the features, and
+``--compare FILE`` asserts a later run (e.g. with other code on ``PYTHONPATH``) gives the
+same outputs: probabilities and health within 1e-12, texts equal.
+
+Measured (1,000,000 customers, 9,146,407 orders, 527,789 active; see docs/risk.md "Speed"):
+before issue 18's speed work (356 trees, load 3.8–5.2) 38.6 + 60.1 s wall, 25.4 + 24.8 CPU s;
+after (114 trees, 49 features) scoring about 10–13 CPU s; the features step now dominates.
 
 ``backtest``: :func:`churnguard.risk.backtest.backtest` on a 20k-customer company for the
 three labels (``churn``, ``no_purchase``, ``departure``), model vs rules vs recency.
@@ -116,7 +120,7 @@ def _kept_company(customers: int, seed: int, keep: Path | None,
                   tmp: Path) -> tuple[Workspace, ChurnRiskModel, dict]:
     """The fitted model and the big company; with ``keep`` both are stored there once and
     reused by later runs (the 1M company takes minutes to generate). The model is fitted
-    again when the feature columns changed since it was kept."""
+    again when the feature columns or the default settings changed since it was kept."""
     folder = keep if keep is not None else tmp
     model_file, info_file = folder / "model.joblib", folder / "info.json"
     if keep is not None and model_file.exists() and info_file.exists():
@@ -125,7 +129,8 @@ def _kept_company(customers: int, seed: int, keep: Path | None,
             raise SystemExit(f"{folder} keeps a company of {info['customers']:,} customers "
                              f"(seed {info['seed']}); pass another --keep folder.")
         model = joblib.load(model_file)
-        if list(model.feature_names_in_) != FEATURE_COLUMNS:
+        if (list(model.feature_names_in_) != FEATURE_COLUMNS
+                or model.get_params() != ChurnRiskModel().get_params()):
             model, fit_s = _fit_model(folder)
             info["fit_s"] = round(fit_s, 1)
             joblib.dump(model, model_file)
