@@ -43,7 +43,7 @@ from churnguard.errors import ChurnguardError
 __all__ = ["FIRST_DAY", "LAST_DAY", "MAX_DAYS", "MAX_ID", "MAX_MONEY", "MAX_PAGE", "MAX_POINTS",
            "MAX_SCORE", "MAX_SEED", "MAX_TEXT", "Day", "Days", "FiniteFloat", "Money",
            "OutOfRangeError", "PageNumber", "PageSize", "Points", "RecordId", "Score", "Seed",
-           "Share", "ShortText", "SignedMoney", "Text", "check_day", "check_number"]
+           "Share", "ShortText", "Code", "SignedMoney", "Text", "check_day", "check_number"]
 
 MAX_ID = 2**31 - 1
 """Largest record id (the app store's keys are 32-bit ``INTEGER`` on PostgreSQL)."""
@@ -87,6 +87,8 @@ Days = Annotated[int, Ge(0), Le(MAX_DAYS)]
 Day = Annotated[date, Ge(FIRST_DAY), Le(LAST_DAY)]
 Text = Annotated[str, MaxLen(MAX_TEXT)]
 ShortText = Annotated[str, MaxLen(200)]
+Code = Annotated[str, MaxLen(40)]
+"""A short code or label: a task kind, a reason code (the store's columns hold 40–80)."""
 
 
 def check_number(value: object, *, name: str, low: float, high: float) -> float:

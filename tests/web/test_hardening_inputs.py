@@ -177,3 +177,15 @@ def test_a_user_with_an_unknown_manager_is_refused(world_app):
         "username": "dan", "password": "pw-dan", "manager_id": 3363})
     assert response.status_code == 422, response.text[:200]
     assert "manager_id 3363 is not a user" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    ("/api/complaints", {"customer_id": "c_ann", "reason": "r" * 81}),
+    ("/api/tasks", {"customer_id": "c_ann", "title": "t", "kind": "k" * 41}),
+    ("/api/improvements", {"reason": "r" * 81, "description": "d"}),
+    ("/api/tasks", {"customer_id": "c_ann", "title": "t" * 301}),
+])
+def test_text_longer_than_its_column_is_refused(world_app, url, body):
+    """PostgreSQL would refuse the row with a 500; SQLite would store it: both get 422."""
+    response = world_app.client("manager").post(url, json=body)
+    assert response.status_code == 422, response.text[:200]

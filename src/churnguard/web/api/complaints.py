@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from churnguard.constraints import Money, ShortText, Text
+from churnguard.constraints import Code, Money, ShortText, Text
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleComplaint
 from churnguard.workflow.models import Complaint, utcnow
@@ -42,15 +42,15 @@ class ComplaintPublic(BaseModel):
 
 class ComplaintCreate(BaseModel):
     customer_id: str
-    severity: ShortText = "medium"
-    reason: ShortText | None = None
+    severity: Code = "medium"
+    reason: Code | None = None
     description: Text = ""
 
 
 class ComplaintUpdate(BaseModel):
     version: int
-    severity: ShortText | None = None
-    reason: ShortText | None = None
+    severity: Code | None = None
+    reason: Code | None = None
     description: Text | None = None
 
 

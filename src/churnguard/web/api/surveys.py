@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from churnguard.constraints import RecordId, Score, ShortText, Text
+from churnguard.constraints import Code, RecordId, Score, ShortText, Text
 from churnguard.web.deps import CurrentUser, DbSession, Manager, VisibleSurvey
 from churnguard.workflow.models import Improvement, ImprovementCustomer
 from churnguard.workflow.services import scope
@@ -39,7 +39,7 @@ class SurveyPublic(BaseModel):
 
 
 class ImprovementCreate(BaseModel):
-    reason: ShortText
+    reason: Code
     description: Text
 
 

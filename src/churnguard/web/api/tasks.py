@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from churnguard.constraints import Day, ShortText
+from churnguard.constraints import Code, Day, ShortText
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, Language, VisibleTask
 from churnguard.workflow.models import Task
@@ -47,7 +47,7 @@ class TaskPublic(BaseModel):
 class TaskCreate(BaseModel):
     customer_id: str
     title: Annotated[str, MinLen(1), MaxLen(300)]
-    kind: ShortText = "call"
+    kind: Code = "call"
     due_date: Day | None = None
 
 
