@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import case, func, select
 
-from churnguard.constraints import Day, RecordId
+from churnguard.constraints import Code, Day, RecordId
 from churnguard.web.deps import DbSession, PageUser
 from churnguard.web.pages.common import language, page_role, redirect, render
 from churnguard.web.pages.customer import reason_choices
@@ -87,7 +87,7 @@ def improvements(request: Request, user: Manager, db: DbSession) -> Response:
 
 
 @router.post("/improvements")
-def add_improvement(user: Manager, db: DbSession, reason: Annotated[str, Form()],
+def add_improvement(user: Manager, db: DbSession, reason: Annotated[Code, Form()],
                     description: Annotated[str, Form()]) -> Response:
     """Record a fix for a complaint reason and link every customer who complained about it."""
     if not description.strip():

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
-from churnguard.constraints import Day, Money
+from churnguard.constraints import Code, Day, Money
 from churnguard.report.review import optional_function
 from churnguard.web.deps import DbSession, PageCustomer, PageUser
 from churnguard.web.pages import actions
@@ -179,7 +179,7 @@ def reason_choices(lang: str) -> list[tuple[str, str]]:
 
 @router.post("/customers/{customer_id}/contact")
 def log_contact(customer: PageCustomer, user: PageUser, db: DbSession,
-                kind: Annotated[str, Form()] = "call",
+                kind: Annotated[Code, Form()] = "call",
                 notes: Annotated[str, Form()] = "") -> Response:
     """Log a call, visit or email with the customer (a completed task with its outcome)."""
     actions.log_contact(db, customer, user, kind=kind, notes=notes)
@@ -197,7 +197,7 @@ def create_plan(customer: PageCustomer, user: PageUser, db: DbSession,
 
 @router.post("/customers/{customer_id}/churn")
 def record_churn(customer: PageCustomer, user: PageUser, db: DbSession,
-                 churn_date: Annotated[Day, Form()], reason: Annotated[str, Form()],
+                 churn_date: Annotated[Day, Form()], reason: Annotated[Code, Form()],
                  valuable: Annotated[bool, Form()] = False,
                  notes: Annotated[str, Form()] = "") -> Response:
     """Record that the customer left, why, and whether they were valuable."""
