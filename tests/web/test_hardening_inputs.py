@@ -189,3 +189,17 @@ def test_text_longer_than_its_column_is_refused(world_app, url, body):
     """PostgreSQL would refuse the row with a 500; SQLite would store it: both get 422."""
     response = world_app.client("manager").post(url, json=body)
     assert response.status_code == 422, response.text[:200]
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(world_app):
+    """PostgreSQL cannot hold or compare text with NUL (a 500 there); every door says 422."""
+    client = world_app.client("owner")
+    token = client.headers["x-csrf-token"]
+    answers = [client.get("/api/customers", params={"q": "a\x00b"}),
+               client.get("/api/customers/c%00ann"),
+               client.post("/api/tasks", json={"customer_id": "c_ann", "title": "a\x00b"}),
+               client.post("/customers/c_ann/contact",
+                           data={"kind": "call", "notes": "a\x00b", "csrf_token": token})]
+    assert [a.status_code for a in answers] == [422] * 4
+    assert "NUL" in answers[2].json()["detail"]
+    assert client.get("/api/customers", params={"q": "ann"}).status_code == 200

@@ -1,4 +1,5 @@
-"""ASGI middleware of the web app: a size limit on request bodies and the security headers.
+"""ASGI middleware of the web app: limits on requests (body size, no NUL characters) and the
+security headers.
 
 Examples
 --------
@@ -14,6 +15,8 @@ Examples
 200
 >>> client.post("/echo", json={"a": "x" * 100}).status_code
 413
+>>> client.post("/echo", json={"a": "\\x00"}).status_code
+422
 """
 
 from __future__ import annotations
@@ -37,14 +40,24 @@ def _too_large(max_bytes: int) -> str:
 class BodyLimit:
     """Refuse (413) request bodies over ``max_bytes``, by ``Content-Length`` up front and by
     counting when the body is streamed (it is read before the app runs, at most ``max_bytes``
-    of it); file uploads (``multipart/form-data``) are left to the routes that take them."""
+    of it); file uploads (``multipart/form-data``) are left to the routes that take them.
+
+    Also refuse (422) NUL characters in the path, the query string and JSON or form bodies:
+    PostgreSQL cannot store or compare text holding them (it would be a 500), and no name,
+    note or id needs one."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await _send_error(send, 422, _NUL, "invalid")
+            return
+        if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
@@ -54,7 +67,7 @@ class BodyLimit:
             return
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
-            await _send_413(send, self.max_bytes)
+            await _send_error(send, 413, _too_large(self.max_bytes), "payload_too_large")
             return
         chunks: list[bytes] = []  # read up to the limit first: the app sees a whole body
         seen = 0
@@ -65,12 +78,15 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             seen += len(chunks[-1])
             if seen > self.max_bytes:
-                await _send_413(send, self.max_bytes)
+                await _send_error(send, 413, _too_large(self.max_bytes), "payload_too_large")
                 return
             if not message.get("more_body", False):
                 break
-        replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks),
-                                  "more_body": False}]
+        body = b"".join(chunks)
+        if b"\\u0000" in body or b"%00" in body or b"\x00" in body:
+            await _send_error(send, 422, _NUL, "invalid")
+            return
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
 
         async def buffered() -> Message:
             return replay.pop() if replay else await receive()
@@ -78,9 +94,12 @@ class BodyLimit:
         await self.app(scope, buffered, send)
 
 
-async def _send_413(send: Send, max_bytes: int) -> None:
-    body = json.dumps({"detail": _too_large(max_bytes), "code": "payload_too_large"}).encode()
-    await send({"type": "http.response.start", "status": 413,
+_NUL = "text may not contain NUL characters (\\0, %00, \\u0000); remove them and send again."
+
+
+async def _send_error(send: Send, status: int, detail: str, code: str) -> None:
+    body = json.dumps({"detail": detail, "code": code}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
