@@ -28,8 +28,8 @@ Goal (issue 18): the worklist's top 10 % hold ≥ 75 % of the lost value; depart
 
 ``--labels``: instead, the choice of the default label. On each seed's company, models
 trained (on snapshots whose labels end by ``as_of``) for ``churn`` over 90 days (the old
-default), ``no_purchase`` over 180 days, ``departure`` over 180 and over 90 days, and
-``no_purchase`` in 30-day steps chained over 180 days, beside recency and BG/NBD's
+default), ``no_purchase`` over 180 days, ``departure`` over 180 (the default) and over 90
+days, and ``no_purchase`` in 30-day steps chained over 180 days, beside recency and BG/NBD's
 ``1 − p_alive``: ROC AUC for "leaves within 180 days" among the scored customers not yet gone.
 
 Run: ``.venv/bin/python bench/priorities.py`` (defaults: seeds 0 1 2, 20,000 customers) and

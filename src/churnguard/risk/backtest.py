@@ -11,6 +11,7 @@ before ``t``) and a label observed over ``[t, t + horizon)``:
   is the silence the definition waits before calling a churn (``Inactivity.days``; 0 for
   contracts). This is the early-warning question "who will stop buying within the horizon";
   it needs ``horizon + lag`` days of data after ``t``.
+  This is the worklist's default question (with a 180-day horizon).
 
 ``backtest(ws, train_until, evaluate_at, horizon_days)`` trains on snapshots whose label
 windows end by ``train_until`` and scores the customers active at ``evaluate_at`` against what
@@ -79,7 +80,7 @@ def label_lag(churn: ChurnDefinition, label: str) -> int:
 def default_label(ws: Workspace, as_of: DateLike, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
                   churn: ChurnDefinition | None = None) -> str:
     """:data:`DEFAULT_LABEL` (``"departure"``) when the history before ``as_of`` holds a
-    departure snapshot (``horizon + lag`` days before ``as_of``) at least
+    labelled snapshot (``horizon + lag`` days before ``as_of``) at least
     :data:`MIN_HISTORY_DAYS` after the first order, else :data:`FALLBACK_LABEL`
     (``"no_purchase"``, which needs only ``horizon`` days).
 

@@ -3,10 +3,10 @@
 ``score(ws, as_of)`` scores every customer active at ``as_of`` with the workspace's saved
 :class:`~churnguard.risk.model.ChurnRiskModel` (``churnguard train``, see
 :mod:`churnguard.risk.store`), or one fitted on past snapshots, or the one given. By default
-the model predicts *departure*: the customer makes their last purchase within the next
-:data:`~churnguard.risk.backtest.DEFAULT_HORIZON_DAYS` (180) days, learnt from snapshots whose
-labels (horizon plus the churn definition's silence) end by ``as_of``; with too little history
-for that, "no purchase in the next 180 days" (see
+the model predicts *departure*: the customer makes their last purchase before the end of
+the next :data:`~churnguard.risk.backtest.DEFAULT_HORIZON_DAYS` (180) days (buys no more),
+learnt from snapshots whose labels (horizon plus the churn definition's silence) end by
+``as_of``; with too little history for that, "no purchase in the next 180 days" (see
 :func:`~churnguard.risk.backtest.default_label`).
 
 The list comes in two parts, ``lifecycle``:
