@@ -226,7 +226,12 @@ def backtests(customers: int, seed: int) -> dict:
                   f"active, churn rate {result.details['churn_rate']:.1%}, "
                   f"{result.details['training_rows']:,} training rows, {seconds:.0f} s")
             print(table.to_string())
+            lead = result.details.get("lead_time")
+            if lead is not None:  # how early each method's top 10 % named the leavers
+                print(lead.round(3).to_string())
             results[label] = {"table": table.to_dict(orient="index"), "seconds": round(seconds),
+                              "lead_time": None if lead is None else
+                              lead.round(3).to_dict(orient="index"),
                               **{k: result.details[k] for k in ("evaluated", "churn_rate",
                                                                 "training_rows")}}
         ws.close()
