@@ -122,6 +122,15 @@ def test_reasons_are_the_first_three_of_a_stable_descending_sort_with_ties(fitte
     assert explain(model, rows, contributions=with_nan)["reason_1"].iloc[3] == names[2]
 
 
+def test_no_reasons_when_nothing_raises_the_risk(fitted):
+    model, X = fitted
+    rows = X.head(3)
+    parts = pd.DataFrame(-np.ones((3, len(model.features_))), columns=model.features_)
+    reasons = explain(model, rows, contributions=parts.assign(**{"(baseline)": 0.0}))
+    assert reasons.filter(regex=r"^reason_\d").isna().all().all()
+    assert reasons.filter(like="impact").isna().all().all()
+
+
 def test_reason_sentences_are_each_rows_own_value(fitted):
     model, X = fitted
     reasons = explain(model, X)

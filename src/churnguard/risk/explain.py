@@ -95,8 +95,9 @@ def _sentences(features: np.ndarray, values: pd.DataFrame, ranked: np.ndarray,
     feature = ranked[row, rank]
     order = np.argsort(feature, kind="stable")
     row, rank, feature = row[order], rank[order], feature[order]
-    starts = np.flatnonzero(np.r_[True, feature[1:] != feature[:-1]]) if len(feature) else []
-    for start, stop in zip(starts, [*starts[1:], len(feature)], strict=True):
+    starts = np.flatnonzero(np.r_[True, feature[1:] != feature[:-1]]) if len(feature) \
+        else np.zeros(0, dtype=np.int64)  # no row has a reason
+    for start, stop in zip(starts, np.r_[starts[1:], len(feature)][:len(starts)], strict=True):
         name = str(features[feature[start]])
         info = feature_info(name)
         at = row[start:stop]
