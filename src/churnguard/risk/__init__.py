@@ -4,7 +4,7 @@ Examples
 --------
 >>> from churnguard.risk import ChurnRiskModel
 >>> ChurnRiskModel().learning_rate
-0.02
+0.06
 >>> from churnguard.risk import score
 >>> score.__module__
 'churnguard.risk.scoring'
