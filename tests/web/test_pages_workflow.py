@@ -177,3 +177,14 @@ def test_admin_shows_the_rules_and_playbooks_in_force(shop):  # noqa: F811
     row = table.split("<td>order_drop</td>")[1].split("</tr>")[0]
     assert "近90天订单数较前90天下降" in row and "0.6" in row
     assert "[playbooks.core_high_risk]" in page
+
+
+def test_import_upload_with_a_very_long_name_loads(shop):  # noqa: F811
+    ws, app, _ = shop
+    csv = "customer_id,name\nf,己公司\n".encode()
+    name = "x" * 300 + ".csv"  # over the 255 bytes a file name may have
+    response = post(client_for(app, "manager"), "/admin/import", {"table": "customers"},
+                    files={"upload": (name, csv, "text/csv")})
+    assert response.status_code == 200
+    assert "1 rows read, 1 inserted" in response.text
+    assert "f" in ws.to_pandas("customers")["customer_id"].tolist()

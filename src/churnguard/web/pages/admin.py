@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from churnguard.constraints import RecordId
 from churnguard.errors import ChurnguardError, ConfigError
 from churnguard.i18n import translate
+from churnguard.io.readers import safe_upload_name
 from churnguard.io.schema import TABLES
 from churnguard.report.fit_notes import latest_fit_notes
 from churnguard.web.deps import DbSession
@@ -133,7 +134,7 @@ def import_data(request: Request, user: Manager, db: DbSession,
         return _page(request, user, db, flash_kind="error",
                      flash=f"{upload.filename}: use a .csv, .xlsx or .parquet file.")
     with tempfile.TemporaryDirectory(prefix="churnguard-upload-") as folder:
-        path = Path(folder) / Path(upload.filename).name
+        path = Path(folder) / safe_upload_name(upload.filename)
         with path.open("wb") as out:
             shutil.copyfileobj(upload.file, out)
         try:
