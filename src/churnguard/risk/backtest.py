@@ -333,25 +333,34 @@ def lead_times(flags: pd.DataFrame, leavers: pd.DataFrame, *,
 
 def _lead_flags(fitted: ChurnRiskModel, ws: Workspace, evaluate_day: date, horizon_days: int,
                 churn: ChurnDefinition | None, rules: list, step_days: int | None,
-                spacing_days: int) -> pd.DataFrame:
+                spacing_days: int, *, first_ids: np.ndarray,
+                first_scores: dict[str, np.ndarray]) -> pd.DataFrame:
     """The top 10 % of each method at monthly snapshots from ``evaluate_day`` through the
-    horizon (scored with the model trained before ``evaluate_day``)."""
+    horizon (scored with the model trained before ``evaluate_day``). The snapshot at
+    ``evaluate_day`` is the backtest's own (``first_ids``, ``first_scores``): not scored again."""
     from churnguard.risk.evaluation import _top
     from churnguard.risk.features import features
 
     parts = []
     for k in range(max(1, -(-horizon_days // spacing_days))):
         day = evaluate_day + timedelta(days=spacing_days * k)
-        frame = features(ws, day, churn=churn)
-        if frame.empty:
+        if k == 0:
+            ids, methods = first_ids, first_scores
+        else:
+            frame = features(ws, day, churn=churn)
+            if frame.empty:
+                continue
+            chain = None
+            if step_days is not None:
+                chain = chained_no_purchase(fitted, ws, day, horizon_days,
+                                            churn=churn)["p_no_purchase"].to_numpy()
+            ids, methods = frame["customer_id"].to_numpy(), _method_scores(
+                fitted, frame, rules, chain=chain)
+        if len(ids) == 0:
             continue
-        chain = None
-        if step_days is not None:
-            chain = chained_no_purchase(fitted, ws, day, horizon_days,
-                                        churn=churn)["p_no_purchase"].to_numpy()
-        for name, values in _method_scores(fitted, frame, rules, chain=chain).items():
-            top = frame["customer_id"].to_numpy()[_top(values, LEAD_TOP_SHARE)]
-            parts.append(pd.DataFrame({"snapshot": pd.Timestamp(day), "customer_id": top,
+        for name, values in methods.items():
+            parts.append(pd.DataFrame({"snapshot": pd.Timestamp(day),
+                                       "customer_id": ids[_top(values, LEAD_TOP_SHARE)],
                                        "model": name}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["snapshot", "customer_id", "model"])
@@ -440,7 +449,8 @@ def backtest(ws: Workspace, train_until: DateLike, evaluate_at: DateLike,
         leavers = test.loc[(test["churned"] == 1) & (dated >= pd.Timestamp(evaluate_day)),
                            ["customer_id", "churn_date"]]
         flags = _lead_flags(fitted, ws, evaluate_day, horizon_days, churn, rules, step_days,
-                            spacing_days=30)
+                            spacing_days=30, first_ids=test["customer_id"].to_numpy(),
+                            first_scores=methods)
         lead = lead_times(flags, leavers)
     return BacktestResult(
         table=full[BACKTEST_COLUMNS], calibration=calibration_table(scores["churned"],
