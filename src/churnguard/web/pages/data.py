@@ -173,10 +173,7 @@ def _latest_subjects(ws: Workspace) -> dict[str, tuple[list[str], list[str]]]:
         reasons = [c for c in ("reason_1", "reason_2", "reason_3") if c in table.columns]
         if not reasons or "rules_fired" not in table.columns or "as_of" not in table.columns:
             return {}
-        latest = table.group_by("customer_id").agg(_latest=table.as_of.max())
-        rows = table.join(latest, [table.customer_id == latest.customer_id,
-                                   table.as_of == latest._latest])
-        frame = rows.select("customer_id", "rules_fired", *reasons).to_pandas()
+        frame = latest_rows(table).select("customer_id", "rules_fired", *reasons).to_pandas()
         feature_of = {rule.name: rule.feature
                       for rule in rules_from_settings(ws.settings.section("rules"))}
         out = {}
@@ -199,6 +196,13 @@ def _pick_texts(ws: Workspace | None, customer_ids: list[str],
     return {cid: every[cid] for cid in customer_ids if cid in every}
 
 
+def latest_rows(scores: ibis.Table) -> ibis.Table:
+    """Each customer's row of ``risk_scores`` at their latest ``as_of``."""
+    latest = scores.group_by("customer_id").agg(_latest=scores.as_of.max())
+    return scores.join(latest, [scores.customer_id == latest.customer_id,
+                                scores.as_of == latest._latest]).select(scores.columns)
+
+
 def latest_texts(ws: Workspace, columns: tuple[str, ...]) -> dict[str, list[str]]:
     """Customer → the list in the first of ``columns`` that ``risk_scores`` has, at the
     customer's latest score (texts joined with ``;``/``；``, names with ``,``); cached until
@@ -211,11 +215,8 @@ def latest_texts(ws: Workspace, columns: tuple[str, ...]) -> dict[str, list[str]
         column = next((c for c in columns if c in table.columns), None)
         if column is None or not table[column].type().is_string():
             return {}
-        rows = table.filter(table[column].notnull() & (table[column] != ""))
-        if "as_of" in rows.columns:
-            latest = table.group_by("customer_id").agg(_latest=table.as_of.max())
-            rows = rows.join(latest, [rows.customer_id == latest.customer_id,
-                                      rows.as_of == latest._latest])
+        rows = latest_rows(table) if "as_of" in table.columns else table
+        rows = rows.filter(rows[column].notnull() & (rows[column] != ""))
         frame = rows.select("customer_id", column).to_pandas()
         texts = frame[column].str.replace("；", ";")
         if not texts.str.contains(";").any():
