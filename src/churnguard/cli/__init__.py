@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -41,14 +43,34 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_shown_warnings: set[str] = set()
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Print a churnguard warning as one ``warning:`` line (once per text); others as Python
+    would (with their source location, which helps whoever reports them)."""
+    text = str(message)
+    if not filename.startswith(_PACKAGE_DIR):
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+    elif text not in _shown_warnings:
+        _shown_warnings.add(text)
+        err_console.print(Text.assemble(("warning: ", "bold yellow"), text), soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the ``churnguard`` script.
 
     Typer reports usage mistakes itself (standalone mode); a
     :class:`~churnguard.errors.ChurnguardError` from a command becomes one red line and exit 1.
+    The library's own warnings (a :class:`~churnguard.value.FitWarning`, say) become one
+    yellow line each, once per message.
     """
+    warnings.showwarning = _show_warning
     try:
         app()
     except ChurnguardError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(1)
+

@@ -78,7 +78,8 @@ def demo(
     console.print(f"report: [bold]{report}[/bold]")
     console.print(f"more: churnguard cohorts -w {workspace} --as-of {as_of} --cohort quarter · "
                   f"churnguard movements -w {workspace} --start {start} --end {as_of} "
-                  f"--freq quarter · churnguard train -w {workspace} --as-of {as_of}, then "
+                  f"--freq quarter · churnguard value -w {workspace} --validate · "
+                  f"churnguard train -w {workspace} --as-of {as_of}, then "
                   f"churnguard score -w {workspace} --as-of {as_of} --top 20")
     console.print(f"web app: churnguard serve --workspace {workspace}  → "
                   f"http://127.0.0.1:8000 (users: {', '.join(users)}; password 'demo')")
