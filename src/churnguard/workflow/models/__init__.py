@@ -15,12 +15,14 @@ from churnguard.workflow.models.complaints import (
     SurveyAnswer,
 )
 from churnguard.workflow.models.customers import Contact, Customer, PointsEntry, TierChange
+from churnguard.workflow.models.jobs import JOB_STATUSES, Job
 from churnguard.workflow.models.tasks import CaseStage, Offer, RetentionPlan, RiskCase, Task
 from churnguard.workflow.models.users import ROLES, AuthSession, LoginAttempt, User
 
 __all__ = [
     "ROLES", "AuditEntry", "AuthSession", "Base", "Campaign", "CampaignMember", "CareEvent",
     "CaseStage", "ChurnRecord", "Complaint", "Contact", "Customer", "HandOver", "Improvement",
-    "ImprovementCustomer", "LoginAttempt", "Offer", "PointsEntry", "RetentionPlan",
-    "ReturnVisit", "RiskCase", "Survey", "SurveyAnswer", "Task", "TierChange", "User", "utcnow",
+    "ImprovementCustomer", "JOB_STATUSES", "Job", "LoginAttempt", "Offer", "PointsEntry",
+    "RetentionPlan", "ReturnVisit", "RiskCase", "Survey", "SurveyAnswer", "Task", "TierChange",
+    "User", "utcnow",
 ]
