@@ -174,6 +174,40 @@ TABLES: dict[str, TableSpec] = {
             description="Survey estimate of a customer's total category spend (钱包份额).",
         ),
         TableSpec(
+            "order_lines",
+            (
+                _c("order_id", "string", required=False),
+                _c("line_no", "int64", required=False, non_negative=True),
+                _c("customer_id", "string", nullable=True),
+                _c("order_date", "timestamp", no_future=True),
+                _c("product_id", "string", **_optional),
+                _c("product_name", "string", **_optional),
+                _c("category", "string", **_optional),
+                _c("quantity", "float64", **_optional),
+                _c("unit_price", "float64", **_optional),
+                _c("amount", "float64", required=False),
+                _c("cost", "float64", **_optional),
+                _c("region", "string", **_optional),
+                _c("channel", "string", **_optional),
+                _c("store", "string", **_optional),
+                _c("cancels", "string", **_optional),
+                _c("cancellation", "int64", required=False),
+                _c("voided", "int64", required=False),
+                _c("matched_order_id", "string", **_optional),
+            ),
+            key=("order_id", "line_no"),
+            description=(
+                "Invoice/receipt lines as shops and ERPs export them (订单明细). "
+                "customer_id empty = a sale without a customer (unattributed). "
+                "order_id omitted in the source = customer_id@YYYY-MM-DD. "
+                "amount = quantity × unit_price when the source has no amount. "
+                "cancellation = 1 on a line that cancels or returns (negative quantity or "
+                "amount, a --cancel-prefix order id, or a cancels reference); voided = 1 on a "
+                "cancellation and on the purchase line it matched: neither is a purchase "
+                "(they are left out of orders). matched_order_id = the other side's order."
+            ),
+        ),
+        TableSpec(
             "ground_truth",
             (
                 _c("customer_id", "string"),
