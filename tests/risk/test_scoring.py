@@ -104,6 +104,12 @@ def test_fresh_workspace_scores_departure_with_value(company, scored):
     assert scored["profit_at_risk"].to_numpy() == pytest.approx(
         scored["p_churn"].to_numpy() * (value - cost), rel=1e-9)
     assert (cost > 0).mean() > 0.5  # the synthetic company has activities and cost pools
+    # one definition: the public function gives the worklist's figures
+    from churnguard.value import profit_at_risk
+
+    public = profit_at_risk(scored.drop(columns="profit_at_risk"), sort=False)
+    assert public["profit_at_risk"].to_numpy() == pytest.approx(
+        scored["profit_at_risk"].to_numpy(), rel=1e-12, nan_ok=True)
 
 
 def test_worklist_sorted_by_profit_with_lapsing_after(scored):

@@ -108,9 +108,34 @@ def test_errors_say_what_to_fix():
     with pytest.raises(SchemaError, match="needs the 'activities' table too"):
         profitability(ORDERS, "2024-01-01", "2024-02-01")
     with pytest.raises(SchemaError, match="p_churn must lie in"):
-        profit_at_risk(pd.DataFrame({"p_churn": [1.5], "clv": [1.0]}))
+        profit_at_risk(pd.DataFrame({"p_churn": [1.5], "value_if_retained": [1.0]}))
     with pytest.raises(SchemaError, match="column.*risk not found"):
-        profit_at_risk(pd.DataFrame({"p_churn": [0.5], "clv": [1.0]}), probability_col="risk")
+        profit_at_risk(pd.DataFrame({"p_churn": [0.5], "value_if_retained": [1.0]}),
+                       probability_col="risk")
+    with pytest.raises(SchemaError, match="column.*value_if_retained not found.*clv"):
+        profit_at_risk(pd.DataFrame({"p_churn": [0.5], "clv": [1.0]}))
+    with pytest.raises(SchemaError, match="column.*serve_cost not found"):
+        profit_at_risk(pd.DataFrame({"p_churn": [0.5], "value_if_retained": [1.0]}),
+                       cost_col="serve_cost")
+
+
+def test_profit_at_risk_is_departure_times_value_if_retained_after_cost():
+    # the definition by default: p × (value_if_retained − cost_to_serve), not p × clv
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e"],
+                          "p_churn": [0.8, 0.1, 0.5, 0.25, 0.5],
+                          "clv": [10.0, 900.0, 1.0, 50.0, 30.0],
+                          "value_if_retained": [500.0, 1000.0, 100.0, 80.0, None],
+                          "cost_to_serve": [100.0, None, 300.0, 0.0, 5.0]})
+    ranked = profit_at_risk(frame)
+    assert ranked["customer_id"].tolist() == ["a", "b", "d", "c", "e"]   # unknown value last
+    assert ranked["profit_at_risk"].tolist()[:4] == [320.0, 100.0, 20.0, -100.0]
+    assert pd.isna(ranked["profit_at_risk"].iloc[4])
+    # without a cost column no cost is taken off; the old definition stays one argument away
+    bare = profit_at_risk(frame.drop(columns="cost_to_serve"), sort=False)
+    assert bare["profit_at_risk"].tolist()[:4] == [400.0, 100.0, 50.0, 20.0]
+    assert bare["customer_id"].tolist() == list("abcde")               # order kept
+    assert profit_at_risk(frame, value_col="clv", sort=False)["profit_at_risk"].tolist() == [
+        0.8 * (10.0 - 100.0), 90.0, 0.5 * (1.0 - 300.0), 12.5, 0.5 * (30.0 - 5.0)]
 
 
 def test_rates_come_from_the_pool_period_of_each_activity():

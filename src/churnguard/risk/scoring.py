@@ -45,6 +45,7 @@ each customer's latest row, and the value models' warnings to ``value_fit_notes`
 ``cost_to_serve``                   activity-based cost of the last 365 days scaled to the
                                     value horizon (0 without ``activities``/``cost_pools``)
 ``profit_at_risk``                  ``p_churn × (value_if_retained − cost_to_serve)``
+                                    (:func:`churnguard.value.profit_at_risk`)
 ``owner_id``                        account owner
 ``horizon_days``                    label window of the model
 ==================================  ===========================================================
@@ -316,6 +317,8 @@ def score_frame(frame: pd.DataFrame, model: ChurnRiskModel, *, rules: list | Non
 
 def _add_value(ws: Workspace, day: date, result: pd.DataFrame,
                with_value: bool) -> tuple[pd.DataFrame, dict]:
+    from churnguard.value import profit_at_risk
+
     values = customer_values(ws, day) if with_value else _no_values()
     notes = {"warnings": list(values.attrs.get("warnings", [])),
              "estimator": values.attrs.get("estimator", "none")}
@@ -326,8 +329,8 @@ def _add_value(ws: Workspace, day: date, result: pd.DataFrame,
         result["cost_to_serve"] = result["cost_to_serve"].fillna(0.0)
     else:
         result["cost_to_serve"] = 0.0
-    net = result["value_if_retained"].astype("float64") - result["cost_to_serve"]
-    result["profit_at_risk"] = result["p_churn"] * net
+    parts = result[["p_churn", "value_if_retained", "cost_to_serve"]]
+    result["profit_at_risk"] = profit_at_risk(parts, sort=False)["profit_at_risk"].to_numpy()
     return result, notes
 
 

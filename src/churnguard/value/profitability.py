@@ -137,28 +137,64 @@ def profitability_summary(profits: pd.DataFrame) -> pd.Series:
 
 
 def profit_at_risk(frame: pd.DataFrame, *, probability_col: str = "p_churn",
-                   value_col: str = "clv") -> pd.DataFrame:
-    """Expected value lost to churn: ``probability × value`` per customer, largest first.
+                   value_col: str = "value_if_retained", cost_col: str | None = None,
+                   sort: bool = True) -> pd.DataFrame:
+    """Expected profit lost to departure: ``probability × (value − cost)``, largest first.
 
-    Any probability column works (a churn model's ``p_churn``, or ``1 − p_alive``); the
-    value is typically the margin CLV from :func:`clv`.
+    The one definition of profit at risk (the worklist's, see :func:`churnguard.risk.score`):
+    the departure probability times the margin the customer brings *if retained*, after their
+    cost-to-serve where it is known. Not ``clv``: CLV is already discounted by the probability
+    of being alive, so a likely leaver's value would shrink exactly when it matters (the
+    definition before issue 18; pass ``value_col="clv"`` for it).
+
+    Parameters
+    ----------
+    frame
+        One row per customer with the probability and value columns.
+    probability_col
+        Probability of departure within the value's horizon, in [0, 1] (``p_churn``, or
+        ``1 − p_alive``).
+    value_col
+        Margin over the horizon if the customer stays (``value_if_retained`` of
+        :func:`churnguard.value.customer_value`).
+    cost_col
+        Cost-to-serve over the same horizon, subtracted from the value; a missing value counts
+        as 0 (cost unknown). ``None`` (default) uses ``cost_to_serve`` when ``frame`` has it
+        and no cost otherwise; a column named here must exist.
+    sort
+        Sort by ``profit_at_risk``, largest first (missing last), with a fresh index;
+        ``False`` keeps ``frame``'s order and index.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with ``profit_at_risk`` added.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"customer_id": ["a", "b"], "p_churn": [0.5, 0.1],
-    ...                       "clv": [100.0, 800.0]})
+    >>> frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "p_churn": [0.5, 0.1, 0.9],
+    ...                       "value_if_retained": [100.0, 800.0, 50.0],
+    ...                       "cost_to_serve": [20.0, 0.0, 80.0]})
     >>> profit_at_risk(frame)["profit_at_risk"].tolist()
-    [80.0, 50.0]
+    [80.0, 40.0, -27.0]
     """
-    missing = [c for c in (probability_col, value_col) if c not in frame.columns]
+    cost_name = cost_col if cost_col is not None else "cost_to_serve"
+    needed = [probability_col, value_col] + ([cost_col] if cost_col is not None else [])
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise SchemaError(f"profit_at_risk: column(s) {', '.join(missing)} not found; received "
-                          f"{', '.join(map(str, frame.columns))}. Pass probability_col= and "
-                          f"value_col=.")
-    probability = frame[probability_col].astype(float)
+                          f"{', '.join(map(str, frame.columns))}. Pass probability_col=, "
+                          f"value_col= and cost_col=.")
+    probability = frame[probability_col].astype("float64")
     if ((probability < 0) | (probability > 1)).any():
         raise SchemaError(f"profit_at_risk: {probability_col} must lie in [0, 1]; received "
                           f"values from {probability.min()} to {probability.max()}.")
+    net = frame[value_col].astype("float64")
+    if cost_name in frame.columns:
+        net = net - frame[cost_name].astype("float64").fillna(0.0)
     result = frame.copy()
-    result["profit_at_risk"] = probability * frame[value_col].astype(float)
-    return result.sort_values("profit_at_risk", ascending=False, ignore_index=True)
+    result["profit_at_risk"] = probability * net
+    if not sort:
+        return result
+    return result.sort_values("profit_at_risk", ascending=False, ignore_index=True,
+                              kind="stable", na_position="last")
