@@ -16,13 +16,15 @@ from churnguard.workflow.models.complaints import (
 )
 from churnguard.workflow.models.customers import Contact, Customer, PointsEntry, TierChange
 from churnguard.workflow.models.jobs import JOB_STATUSES, Job
+from churnguard.workflow.models.notify import MarketingOptOut, OutboxMessage
 from churnguard.workflow.models.tasks import CaseStage, Offer, RetentionPlan, RiskCase, Task
 from churnguard.workflow.models.users import ROLES, AuthSession, LoginAttempt, User
 
 __all__ = [
     "ROLES", "AuditEntry", "AuthSession", "Base", "Campaign", "CampaignMember", "CareEvent",
     "CaseStage", "ChurnRecord", "Complaint", "Contact", "Customer", "HandOver", "Improvement",
-    "ImprovementCustomer", "JOB_STATUSES", "Job", "LoginAttempt", "Offer", "PointsEntry",
+    "ImprovementCustomer", "JOB_STATUSES", "Job", "LoginAttempt", "MarketingOptOut", "Offer",
+    "OutboxMessage", "PointsEntry",
     "RetentionPlan", "ReturnVisit", "RiskCase", "Survey", "SurveyAnswer", "Task", "TierChange",
     "User", "utcnow",
 ]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from churnguard.workflow.models.base import Base, utcnow
@@ -28,6 +39,13 @@ class Campaign(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # reaching the customers (migration 0006): a task per target for its owner and/or a
+    # message through ``channel`` from ``templates`` ({lang: {"subject", "body"}})
+    create_tasks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    channel: Mapped[str | None] = mapped_column(String(20))
+    offer: Mapped[str | None] = mapped_column(String(500))
+    templates: Mapped[dict | None] = mapped_column(JSON)
+    launched_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class CampaignMember(Base):
@@ -44,3 +62,5 @@ class CampaignMember(Base):
     skipped_reason: Mapped[str | None] = mapped_column(String(80))
     outcome: Mapped[str] = mapped_column(String(20), default="pending")
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))

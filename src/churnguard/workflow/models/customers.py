@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +55,14 @@ class Customer(Base):
     handover_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="active")
     synced_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # reaching the customer (migration 0006): campaign mail, its language, marketing consent
+    # (an opt-out recorded in marketing_opt_outs is never overridden by an import), and the
+    # p_churn the last risk-jump check saw
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str | None] = mapped_column(String(8))
+    marketing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
+    alerted_p_churn: Mapped[float | None] = mapped_column(Float)
 
     # the save list: a book in profit-at-risk order, ties by value (a rep's, and everyone's
     # for managers and admins, who walk it and keep their team's); the win-back list of lapsing

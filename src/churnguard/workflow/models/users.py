@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from churnguard.workflow.models.base import Base, utcnow
@@ -31,6 +31,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     left_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # notifications (migration 0006): where and in which language this person hears from us
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str | None] = mapped_column(String(8))
+    notify_channels: Mapped[list | None] = mapped_column(JSON)
 
     manager: Mapped[User | None] = relationship(remote_side=[id], lazy="joined",
                                                  join_depth=1)
@@ -39,7 +43,8 @@ class User(Base):
         """The fields safe to show (never the password hash)."""
         return {"id": self.id, "username": self.username, "display_name": self.display_name,
                 "role": self.role, "manager_id": self.manager_id, "staff_id": self.staff_id,
-                "active": self.active, "left_on": self.left_on}
+                "active": self.active, "left_on": self.left_on, "email": self.email,
+                "language": self.language, "notify_channels": self.notify_channels}
 
 
 class AuthSession(Base):
