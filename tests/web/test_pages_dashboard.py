@@ -105,3 +105,23 @@ def test_far_months_are_refused_not_a_server_error(shared_shop):  # noqa: F811
         response = client.get("/dashboard", params={"month": month})
         assert response.status_code == 422, (month, response.text[:200])
         assert "is outside 1900-01-01 to 2999-12-31" in response.json()["detail"]
+
+
+def test_every_kpi_card_has_its_definition_one_click_away(shared_shop):  # noqa: F811
+    from churnguard.report.definitions import kpi_definition
+
+    _, app, _ = shared_shop
+    for lang in ("en", "zh"):
+        page = client_for(app, "manager", lang=lang).get("/dashboard?month=2024-06").text
+        cards = re.findall(r'data-kpi="([a-z0-9_]+)"', page)
+        assert len(cards) >= 10
+        for column in cards:
+            target = re.search(rf'popovertarget="def-{column}"', page)
+            assert target, f"no info button on {column}"
+            popover = re.search(rf'<div popover id="def-{column}"[^>]*>(.*?)</div>', page, re.S)
+            assert popover and kpi_definition(column, lang).formula in popover.group(1)
+        listed = re.search(r'id="definitions".*?</dl>', page, re.S).group(0)
+        assert listed.count("<dt") == len(cards)
+    english = client_for(app, "manager", lang="en").get("/dashboard?month=2024-06").text
+    assert re.search(r'id="def-churn_rate".*?<span class="muted">客户流失率</span>', english,
+                     re.S)

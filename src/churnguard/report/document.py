@@ -94,6 +94,9 @@ display:block}table.data th{background:#eef2f7;text-align:right;padding:4px 8px;
 table.data td{text-align:right;padding:3px 8px;border-bottom:1px solid #eef2f7;white-space:nowrap}
 table.data td .wrap{white-space:normal;text-align:left;min-width:18em;max-width:44em}
 .chart{width:100%}.notice{color:#8a6d3b;font-size:12px}
+dl.definitions{display:grid;grid-template-columns:minmax(160px,max-content) 1fr;gap:4px 16px;
+font-size:12px;margin:8px 0}dl.definitions dt{font-weight:600}dl.definitions dd{margin:0}
+dl.definitions .zh{font-weight:400;color:#6b7785}
 """
 
 

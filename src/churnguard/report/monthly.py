@@ -120,7 +120,21 @@ def review_sections(review: Review, lang: str) -> list[Section]:
         else:
             sections.append(Section(t(title), html=_empty(panel, lang)))
     sections.append(Section(t("dash.goals"), html=goals_html(review, lang)))
+    sections.append(Section(t("def.title"), html=definitions_html(review, lang)))
     return sections
+
+
+def definitions_html(review: Review, lang: str) -> str:
+    """The definitions of the KPIs the report shows (name, Chinese name, formula)."""
+    from churnguard.report.definitions import kpi_definitions
+
+    items = "".join(
+        f"<dt>{html.escape(d.name)}"
+        + ("" if lang == "zh" else f" <span class='zh'>{html.escape(d.chinese_name)}</span>")
+        + f"</dt><dd>{html.escape(d.formula)}</dd>"
+        for d in kpi_definitions(lang, [c.column for c in review.cards] or None))
+    note = html.escape(translate("def.note", lang))
+    return f"<p class='notice'>{note}</p><dl class='definitions'>{items}</dl>"
 
 
 def _empty(panel: Any, lang: str) -> str:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from churnguard.constraints import MAX_MONEY, check_day, check_number
 from churnguard.report import charts
+from churnguard.report.definitions import kpi_definitions
 from churnguard.report.goals import load_goals, save_goals
 from churnguard.report.review import MORE_KPIS, TEN_KPIS, Review, monthly_review
 from churnguard.web.pages.common import (
@@ -60,7 +61,7 @@ def dashboard(request: Request, user: Manager, month: str | None = None,
     with warehouse(request) as ws:
         if ws is None:
             return render(request, "dashboard.html", user, review=None, options=FilterOptions(),
-                          filters={}, charts=[], kpi_kinds={})
+                          filters={}, charts=[], kpi_kinds={}, definitions={})
         chosen = _month(month, default_month(ws))
         options = filter_options(ws)
         review = monthly_review(ws, chosen, segment=_none(segment), region=_none(region),
@@ -70,7 +71,9 @@ def dashboard(request: Request, user: Manager, month: str | None = None,
                            "region": region or "", "owner": owner or ""},
                   charts=chart_blocks(review, lang),
                   kpi_kinds={c: k for c, k, _ in TEN_KPIS + MORE_KPIS},
-                  ten={c for c, _, _ in TEN_KPIS})
+                  ten={c for c, _, _ in TEN_KPIS},
+                  definitions={d.column: d for d in
+                               kpi_definitions(lang, [c.column for c in review.cards])})
 
 
 def chart_blocks(review: Review, lang: str) -> list[dict[str, Any]]:
