@@ -34,6 +34,7 @@ _TIME = (r"(?:[T ]\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d{
          r"\s*(?P<P>[AaPp][Mm])?)?\s*(?P<Z>Z|[+-]\d{2}(?::?\d{2})?)?$")
 _YEAR_FIRST = r"^(?P<a>\d{4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,2})" + _TIME
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{4})" + _TIME
+_YEAR_LAST_PLAIN = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$"
 _TWO_DIGIT_YEAR = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2}(\s|T|$)"
 _SERIAL = r"^\d{1,5}(\.\d+)?$"
 
@@ -143,6 +144,11 @@ def _fields(text: pa.Array, present: np.ndarray) -> dict[str, np.ndarray]:
         out["F"][rows] = _ints(fraction)
     rest = np.flatnonzero(present & ~iso)
     if len(rest):
+        simple = to_bool(pc.match_substring_regex(pc.take(text, pa.array(rest)), _YEAR_LAST_PLAIN))
+        if simple.any():
+            _year_last_plain(text, rest[simple], out)
+            rest = rest[~simple]
+    if len(rest):
         cells = pc.take(text, pa.array(rest))
         for pattern, kind in ((_YEAR_FIRST, "first"), (_YEAR_LAST, "last")):
             groups = pc.extract_regex(cells, pattern)
@@ -154,6 +160,27 @@ def _fields(text: pa.Array, present: np.ndarray) -> dict[str, np.ndarray]:
             out["P"][rest[hit]] = _ampm(pc.struct_field(groups, "P"))[hit]
             out["Z"][rest[hit]] = _offset(pc.struct_field(groups, "Z"))[hit]
     return out
+
+
+def _year_last_plain(text: pa.Array, rows: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """``5/3/2024`` and ``05/03/2024 14:30(:00)`` (the common export forms) cut into their
+    fields with plain splits, several times faster than a regular expression with groups."""
+    cells = pc.take(text, pa.array(rows))
+    for mark in ("-", ".", " ", ":"):
+        if pc.any(pc.match_substring(cells, mark)).as_py():
+            cells = pc.replace_substring(cells, mark, "/")
+    marks = pc.count_substring(cells, "/")
+    for count, pad in ((2, "/0/0/0"), (4, "/0")):
+        if pc.any(pc.equal(marks, count)).as_py():
+            padded = pc.binary_join_element_wise(cells, pa.scalar(pad, cells.type),
+                                                 pa.scalar("", cells.type))
+            cells = pc.if_else(pc.equal(marks, count), padded, cells)
+    parts = pc.list_flatten(pc.split_pattern(cells, "/"))
+    fields = np.asarray(pc.cast(parts, pa.int64()).to_numpy(zero_copy_only=False),
+                        dtype=np.int64).reshape(-1, 6)
+    out["last"][rows] = True
+    for position, name in enumerate(("a", "b", "c", "H", "M", "S")):
+        out[name][rows] = fields[:, position]
 
 
 def _decide_order(a: np.ndarray, b: np.ndarray, is_last: np.ndarray,
