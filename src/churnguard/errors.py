@@ -9,9 +9,20 @@ from __future__ import annotations
 
 
 class ChurnguardError(Exception):
-    """Base class of every error churnguard raises on purpose."""
+    """Base class of every error churnguard raises on purpose.
+
+    ``i18n`` is optional: ``(catalogue key, parameters)`` for a page to show the message in
+    the reader's language (see ``churnguard.i18n.translate_message``); the English text stays
+    the message everywhere else.
+    """
 
     code = "churnguard_error"
+    i18n: tuple[str, dict[str, object]] | None = None
+
+    def localized(self, message_key: str, /, **params: object) -> ChurnguardError:
+        """This error with its catalogue message attached; returns ``self`` to raise."""
+        self.i18n = (message_key, params)
+        return self
 
 
 class WorkspaceError(ChurnguardError, FileNotFoundError):

@@ -61,6 +61,58 @@ def translate(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+#: the catalogue key family of each kind of data value (``value.<field>.`` for the rest)
+VALUE_FAMILIES: dict[str, str] = {
+    "kind": "ikind.", "task": "task.", "task_status": "tstatus.", "complaint_status": "cstatus.",
+    "severity": "severity.", "tier": "tier.", "role": "role.",
+    "customer_status": "customer.status.", "campaign_kind": "campaigns.kind.", "group": "group.",
+    "outcome": "outcome.",
+}
+
+
+def translate_value(field: str, value: object, lang: str) -> str:
+    """A data value (a segment, channel, interaction kind, status…) in ``lang``.
+
+    The catalogue holds the codes the app itself uses (``value.segment.smb``, ``ikind.call``…);
+    a value it does not know (a company's own segment name, say) is customer data and is shown
+    as it is; none is ``–``.
+
+    Examples
+    --------
+    >>> translate_value("segment", "enterprise", "zh"), translate_value("kind", "complaint", "zh")
+    ('企业客户', '投诉')
+    >>> translate_value("segment", "连锁药店", "en"), translate_value("channel", None, "zh")
+    ('连锁药店', '–')
+    """
+    if value is None or value != value or value == "":  # None, NaN, empty
+        return "–"
+    prefix = VALUE_FAMILIES.get(field, f"value.{field}.")
+    text = catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(f"{prefix}{value}")
+    return text if text is not None else str(value)
+
+
+def translate_message(key: str, params: dict[str, object], lang: str) -> str:
+    """A message whose parameters may themselves be catalogue keys: a parameter named
+    ``<name>_key`` is translated and filled in as ``{name}``; a tuple of keys becomes the
+    translated words joined by "or".
+
+    Examples
+    --------
+    >>> translate_message("error.role_needed", {"roles": ("role.manager", "role.admin"),
+    ...                                         "role_key": "role.rep"}, "en")
+    'This page is for Manager or Administrator; you are signed in as Sales rep.'
+    """
+    values: dict[str, object] = {}
+    for name, value in params.items():
+        if isinstance(value, tuple):
+            values[name] = translate("error.or", lang).join(translate(str(v), lang) for v in value)
+        elif name.endswith("_key"):
+            values[name.removesuffix("_key")] = translate(str(value), lang)
+        else:
+            values[name] = value
+    return translate(key, lang, **values)
+
+
 def translator(lang: str) -> Callable[..., str]:
     """A one-argument ``t(key, **values)`` bound to ``lang`` (what templates call)."""
 

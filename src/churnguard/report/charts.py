@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from churnguard.i18n import translate
+from churnguard.i18n import translate, translate_value
 
 PALETTE = ["#1f6feb", "#d9480f", "#2f9e44", "#7048e8", "#e8590c", "#0c8599", "#c2255c",
            "#5c940d", "#495057"]
@@ -140,7 +140,8 @@ def pareto_option(pareto: pd.DataFrame, lang: str) -> dict[str, Any]:
 def survival_option(survival: pd.DataFrame, lang: str) -> dict[str, Any]:
     """Kaplan-Meier curves, one step line per segment."""
     option = _base(lang)
-    series = [{"name": group, "type": "line", "step": "end", "showSymbol": False,
+    series = [{"name": translate_value("segment", group, lang), "type": "line", "step": "end",
+               "showSymbol": False,
                "data": [[round(float(t), 1), round(float(s) * 100, 2)]
                         for t, s in part[["t", "survival"]].itertuples(index=False)]}
               for group, part in survival.groupby("group", sort=True)]

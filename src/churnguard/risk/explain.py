@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from churnguard.i18n import translate_value
 from churnguard.risk.catalog import feature_info
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def _sentences(features: np.ndarray, values: pd.DataFrame, ranked: np.ndarray,
         codes, distinct = pd.factorize(column.iloc[at], use_na_sentinel=False)
         parts = _formatted(pd.Series(distinct, dtype=column.dtype), info.format)
         english[rank[start:stop], at] = _fill(info.en, parts)[codes]
-        chinese[rank[start:stop], at] = _fill(info.zh, parts)[codes]
+        chinese[rank[start:stop], at] = _fill(info.zh, _in_chinese(parts, name))[codes]
     return english, chinese
 
 
@@ -118,6 +119,14 @@ def _fill(template: str, parts: dict[str, pd.Series]) -> np.ndarray:
         elif piece:
             result = result + piece
     return result.to_numpy(dtype=object)
+
+
+def _in_chinese(parts: dict[str, pd.Series], feature: str) -> dict[str, pd.Series]:
+    """The parts with the value in Chinese: a known code (segment ``smb``, channel
+    ``online``) by the catalogue, ``missing``/``unknown`` as 未知; other text is data as is."""
+    words = {"missing": "未知", "unknown": "未知"}
+    text = parts["v"].map(lambda v: words.get(v) or translate_value(feature, v, "zh"))
+    return {**parts, "v": text}
 
 
 def _formatted(values: pd.Series, fmt: str) -> dict[str, pd.Series]:

@@ -7,6 +7,7 @@ JS and the vendored ECharts/htmx) from the package folder, so the app works offl
 
 from __future__ import annotations
 
+import sys
 import threading
 from importlib import resources
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from churnguard.i18n import translate
+from churnguard.i18n import translate, translate_message
 from churnguard.web.pages import (
     admin,
     archive,
@@ -23,6 +24,7 @@ from churnguard.web.pages import (
     complaints,
     customer,
     dashboard,
+    drill,
     worklist,
 )
 from churnguard.web.pages.common import language, render
@@ -30,7 +32,8 @@ from churnguard.web.pages.common import language, render
 __all__ = ["mount_static", "render_error", "router", "warm_cache"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, dashboard, worklist, customer, complaints, campaigns, archive, admin):
+for _module in (auth, dashboard, drill, worklist, customer, complaints, campaigns, archive,
+                admin):
     router.include_router(_module.router)
 
 
@@ -43,7 +46,12 @@ def mount_static(app: FastAPI) -> None:
 def render_error(request: Request, status: int, detail: str, code: str) -> HTMLResponse:
     """An error page in the user's language (the app calls this for browser requests)."""
     messages = {403: "common.forbidden", 404: "common.not_found"}
-    message = translate(messages.get(status, "common.error"), language(request), detail=detail)
+    lang = language(request)
+    message = translate(messages.get(status, "common.error"), lang, detail=detail)
+    # the app's error handler runs inside its ``except``: the error being handled is there
+    localized = getattr(sys.exc_info()[1], "i18n", None)
+    if localized:
+        detail = translate_message(localized[0], localized[1], lang)
     user = _fresh_user(request)
     return render(request, "error.html", user, status_code=status, status=status,
                   message=message, detail=detail, code=code)

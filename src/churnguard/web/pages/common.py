@@ -19,6 +19,7 @@ from churnguard.i18n import (
     LANGUAGES,
     format_number,
     negotiate_language,
+    translate_value,
     translator,
 )
 from churnguard.workflow.services.tasks import task_title
@@ -110,6 +111,24 @@ def day(value: Any) -> str:
     return str(value)[:10]
 
 
+def value_labeler(request: Request, lang: str) -> Any:
+    """``tv(field, value)`` for templates: a data value in ``lang`` (see
+    :func:`churnguard.i18n.translate_value`); ``reason`` codes are named by the workspace's
+    reason taxonomy (built-in names, its own reasons and relabels)."""
+    from churnguard.reasons.taxonomy import default_taxonomy, taxonomy_from_settings
+
+    ws = workspace(request)
+    taxonomy = (taxonomy_from_settings(ws.settings.section("reasons")) if ws is not None
+                else default_taxonomy())
+
+    def tv(field: str, value: Any) -> str:
+        if field == "reason" and value in taxonomy:
+            return taxonomy.label(value, lang=lang)
+        return translate_value(field, value, lang)
+
+    return tv
+
+
 def render(request: Request, template: str, user: User | None = None, *,
            status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` with the shared context (user, language, ``t``, navigation)."""
@@ -127,6 +146,7 @@ def render(request: Request, template: str, user: User | None = None, *,
         "path": request.url.path, "csrf": token, "pct": lambda v: format_number(v, percent=True),
         "num": format_number, "money": money, "day": day, "to_json": to_json,
         "today": date.today(), "task_title": lambda task: task_title(task, lang),
+        "tv": value_labeler(request, lang),
     }
     base.update(context)
     return TEMPLATES.TemplateResponse(request, template, base, status_code=status_code)
@@ -153,8 +173,10 @@ def page_role(*roles: str) -> Any:
 
     def check(user: Any = Depends(current_user_or_redirect)) -> Any:
         if user.role not in roles:
-            raise PermissionDeniedError(f"this page needs the role {' or '.join(roles)}; you "
-                                        f"are {user.role!r}.")
+            raise PermissionDeniedError(
+                f"this page needs the role {' or '.join(roles)}; you are {user.role!r}."
+            ).localized("error.role_needed", roles=tuple(f"role.{r}" for r in roles),
+                        role_key=f"role.{user.role}")
         return user
 
     check.__name__ = f"page_{'_or_'.join(roles)}"

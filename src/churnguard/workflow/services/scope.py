@@ -87,10 +87,13 @@ def _fetch(session: Session, model: type, key: object, clause: ColumnElement[boo
     row = session.scalar(select(model).where(clause, model.id == key))  # type: ignore
     if row is not None:
         return row
+    entity = f"entity.{label.split()[-1]}"
     if session.get(model, key) is None:
-        raise NotFoundError(f"{label} {key!r} does not exist.")
+        raise NotFoundError(f"{label} {key!r} does not exist.").localized(
+            "error.missing", what_key=entity, id=key)
     raise PermissionDeniedError(f"you may not see {label} {key!r}: it belongs to another "
-                                f"owner's book.")
+                                f"owner's book.").localized("error.not_yours",
+                                                            what_key=entity, id=key)
 
 
 def get_customer(session: Session, user: User, customer_id: str) -> Customer:
