@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "churnguard.cli.reasons_cmds",
     "churnguard.cli.value_cmds",
     "churnguard.cli.workflow_cmds",
+    "churnguard.cli.notify_cmds",
 ]
 
 for _name in COMMAND_MODULES:
