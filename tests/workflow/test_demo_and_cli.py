@@ -40,6 +40,8 @@ def test_seed_demo_creates_one_login_per_role_and_shares_the_customers(tmp_path)
         assert {n: users[n].role for n in ("admin", "manager", "rep1", "rep2")} == {
             "admin": "admin", "manager": "manager", "rep1": "rep", "rep2": "rep"}
         assert users["rep1"].manager_id == users["manager"].id == users["rep2"].manager_id
+        assert {n: users[n].email for n in ("admin", "rep2")} == {
+            "admin": "admin@example.com", "rep2": "rep2@example.com"}
         auth.login(db, "rep2", "demo")
         owners = dict(db.execute(select(Customer.id, Customer.owner_id)).all())
         assert owners == {"c1": users["rep1"].id, "c2": users["rep2"].id,

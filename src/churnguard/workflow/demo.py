@@ -1,6 +1,7 @@
 """Demo users for ``churnguard demo``: one login per role on the synthetic company.
 
-Creates ``admin``, ``manager``, ``rep1`` and ``rep2`` (password ``demo``), makes ``manager`` the
+Creates ``admin``, ``manager``, ``rep1`` and ``rep2`` (password ``demo``, address
+``<username>@example.com``), makes ``manager`` the
 two reps' manager, syncs the warehouse, and shares the customers between the two reps so each
 role sees something different at once.
 """
@@ -51,6 +52,7 @@ def _users(session: Any) -> dict[str, User]:
         else:
             user.role = role
             auth.set_password(session, user, DEMO_PASSWORD)
+        user.email = user.email or f"{name}@example.com"  # digests reach a local mailbox
         users[name] = user
     for rep in ("rep1", "rep2"):
         users[rep].manager_id = users["manager"].id
