@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -33,4 +34,21 @@ def make_workspace(folder: Path, **tables: pd.DataFrame) -> Workspace:
     ws.load("customers", customers)
     for name, frame in tables.items():
         ws.load(name, frame)
+    return ws
+
+
+def set_history_start(ws: Workspace, day: str) -> Workspace:
+    """Record in ``ws``'s churnguard.toml (and its loaded settings) that the business's history
+    starts on ``day`` (YYYY-MM-DD): hand-made shops whose first orders are real first purchases
+    then have no warm-up periods."""
+    import tomlkit
+
+    start = date.fromisoformat(day)
+    path = Path(ws.folder) / "churnguard.toml"
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if "data" not in document:
+        document["data"] = tomlkit.table()
+    document["data"]["history_start"] = start
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    ws.settings.data.history_start = start
     return ws

@@ -182,6 +182,16 @@ class ChurnDefinition(ABC):
         """A short human description, e.g. ``'no purchase for 180 days'``."""
         return type(self).__name__
 
+    def warm_up_days(self) -> int:
+        """Days after the start of the history before churn and "new" can be told.
+
+        A customer who bought before the history starts shows up as new at their first
+        purchase in the data, and nobody can churn before this many days have passed. Periods
+        that start earlier than ``history_start + warm_up_days()`` are *warm-up* periods in
+        :func:`churnguard.metrics.loyalty_kpis`.
+        """
+        return 0
+
     def spells(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         """Active spells: one row per ``new`` or ``reactivation`` event before ``as_of``.
 
@@ -266,6 +276,10 @@ class Inactivity(ChurnDefinition):
     def label(self) -> str:
         return f"no purchase for {self.days} days"
 
+    def warm_up_days(self) -> int:
+        """``days``: a customer active at the history start buys again within it."""
+        return self.days
+
     def events(self, ws: Workspace, as_of: date | datetime | str) -> ir.Table:
         as_of = to_date(as_of)
         days = timeline_before(ws, as_of)
@@ -323,6 +337,12 @@ class ContractEnd(ChurnDefinition):
 
     def label(self) -> str:
         return f"contract ended more than {self.grace_days} days ago"
+
+    def warm_up_days(self) -> int:
+        """``grace_days``: who is under contract is read from ``contract_end``, so only the
+        grace is unknown at the start (a customer under contract who first orders after the
+        history start still counts as new then)."""
+        return self.grace_days
 
     def _spans(self, ws: Workspace, as_of: date) -> ir.Table:
         spans = last_purchases(timeline_before(ws, as_of))

@@ -8,6 +8,7 @@ file, e.g. ``CHURNGUARD_APP__DATABASE_URL=postgresql+psycopg://…``.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,19 @@ class ChurnSettings(BaseModel):
     grace_days: int = 30
 
 
+class DataSettings(BaseModel):
+    """What the data itself cannot say."""
+
+    # the first day of the history; default: the first order in the data. Set it when the
+    # business truly started before its first exported order (periods before it plus the churn
+    # window are warm-up periods: new and churn counts are null there)
+    history_start: date | None = None
+
+
 class WorkspaceSettings(BaseSettings):
     """All settings of one workspace.
 
-    Sections other than ``warehouse``, ``app`` and ``churn`` (``rules``, ``playbooks``,
+    Sections other than ``warehouse``, ``app``, ``churn`` and ``data`` (``rules``, ``playbooks``,
     ``reasons``, ``mappings``…) are kept as plain dictionaries for the module that owns them.
     """
 
@@ -61,6 +71,7 @@ class WorkspaceSettings(BaseSettings):
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     app: AppSettings = Field(default_factory=AppSettings)
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
+    data: DataSettings = Field(default_factory=DataSettings)
     rules: dict[str, Any] = Field(default_factory=dict)
     playbooks: dict[str, Any] = Field(default_factory=dict)
     reasons: dict[str, Any] = Field(default_factory=dict)
@@ -122,4 +133,9 @@ database_url = "sqlite:///app.db"
 definition = "inactivity"
 inactivity_days = 180
 grace_days = 30
+
+[data]
+# the first day of the history (default: the first order in the data); periods before it plus
+# the churn window are warm-up periods without new or churn counts
+# history_start = 2010-12-01
 """

@@ -11,7 +11,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,13 +44,14 @@ class Workspace:
         The analytics connection; ``ws.warehouse.con`` is the Ibis backend.
     """
 
-    def __init__(self, folder: Path, settings: WorkspaceSettings) -> None:
+    def __init__(self, folder: Path, settings: WorkspaceSettings, *, mode: str = "write"
+                 ) -> None:
         self.folder = Path(folder)
         self.settings = settings
         wh = settings.warehouse
         self.warehouse = Warehouse.open(
             self.folder, backend=wh.backend, path=wh.path, parquet_dir=wh.parquet_dir,
-            memory_limit=wh.memory_limit,
+            memory_limit=wh.memory_limit, mode=mode,
         )
 
     # -- life cycle ----------------------------------------------------------------------
@@ -91,15 +93,49 @@ class Workspace:
         return cls.open(folder)
 
     @classmethod
-    def open(cls, folder: str | Path) -> Workspace:
-        """Open an existing workspace folder."""
+    def open(cls, folder: str | Path, *, mode: str = "write") -> Workspace:
+        """Open an existing workspace folder.
+
+        ``mode="write"`` (default) may load and score; with a DuckDB warehouse it holds the
+        writer lock until closed, and closing publishes what it wrote. ``mode="read"`` reads
+        the newest published version and never blocks a writer (the web server opens so).
+        """
         folder = Path(folder)
         require_workspace(folder)
-        return cls(folder, read_settings(folder))
+        return cls(folder, read_settings(folder), mode=mode)
 
     def close(self) -> None:
-        """Release the warehouse connection."""
+        """Release the warehouse connection (a writer publishes what it wrote)."""
         self.warehouse.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[Workspace]:
+        """A workspace that may write: this one when it is a writer, else a writer opened on
+        the same folder for the block, published when the block ends without error and
+        discarded (nothing published) when it raises. A reader then moves to the new data.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> folder = tempfile.mkdtemp() + "/shop"
+        >>> Workspace.create(folder).close()
+        >>> reader = Workspace.open(folder, mode="read")
+        >>> with reader.writing() as writer:
+        ...     _ = writer.load("customers", pd.DataFrame({"customer_id": ["c1"]}))
+        >>> reader.to_pandas("customers")["customer_id"].tolist()
+        ['c1']
+        """
+        if self.warehouse.mode == "write":
+            yield self
+            return
+        writer = Workspace(self.folder, self.settings, mode="write")
+        try:
+            yield writer
+        except BaseException:
+            writer.warehouse.discard()
+            raise
+        writer.close()
+        self.warehouse.follow()
 
     def __enter__(self) -> Workspace:
         return self
@@ -172,6 +208,17 @@ class Workspace:
         if churn.definition == "contract":
             return ContractEnd(grace_days=churn.grace_days)
         return Inactivity(days=churn.inactivity_days)
+
+    def history_start(self) -> date | None:
+        """The first day of the history: ``[data] history_start`` in the toml, else the day of
+        the first order in the warehouse (None without orders). The doors (CLI, web, report)
+        pass it to the metrics, so a filtered view keeps the business's history start."""
+        setting = self.settings.data.history_start
+        if setting is not None:
+            return setting
+        from churnguard.metrics._engine import data_span
+
+        return data_span(self)[0]
 
     def status(
         self, as_of: date | datetime | str, churn: ChurnDefinition | None = None

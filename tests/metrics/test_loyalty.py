@@ -94,7 +94,10 @@ def test_new_customer_retention_90d(tmp_path: Path) -> None:
         ("v", "2023-12-01", 10.0), ("v", "2024-01-05", 10.0),   # not new in the periods
     ])
     ws = make_workspace(tmp_path / "ws", orders=orders)
-    kpis = loyalty_kpis(ws, "2024-01-01", "2024-06-01", freq="month", churn=Inactivity(200))
+    # the shop opened in 2023 (v bought then): no warm-up to wait for
+    kpis = loyalty_kpis(ws, "2024-01-01", "2024-06-01", freq="month", churn=Inactivity(200),
+                        history_start="2023-01-01")
+    assert kpis.status.tolist() == ["complete"] * 5
     # January: p yes, q no, r no, s no → 1/4; February: t → 1/1; March: u immature (NaN)
     assert kpis.new_customer_retention_90d.tolist()[:3] == pytest.approx([0.25, 1.0, np.nan],
                                                                          nan_ok=True)
@@ -103,7 +106,8 @@ def test_new_customer_retention_90d(tmp_path: Path) -> None:
 
 def test_period_without_orders_and_one_order_customer(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", orders=orders_frame([("a", "2024-01-10", 25.0)]))
-    kpis = loyalty_kpis(ws, "2024-02-01", "2024-05-01", churn=Inactivity(days=60))
+    kpis = loyalty_kpis(ws, "2024-02-01", "2024-05-01", churn=Inactivity(days=60),
+                        history_start="2023-06-01")
     assert kpis.customers_start.tolist() == [1, 1, 0]
     assert kpis.churned_customers.tolist() == [0, 1, 0]      # 01-10 + 60 = 03-10
     assert kpis.revenue.tolist() == [0.0, 0.0, 0.0]
@@ -133,7 +137,8 @@ def _seed_case_orders() -> pd.DataFrame:
 def test_seed_case(tmp_path: Path) -> None:
     """Three years: 40% of 1,000 customers leave, 100 arrive, the leavers made half the revenue."""
     ws = make_workspace(tmp_path / "ws", orders=_seed_case_orders())
-    row = loyalty_kpis(ws, "2021-01-01", "2024-01-01", freq=None).iloc[0]
+    row = loyalty_kpis(ws, "2021-01-01", "2024-01-01", freq=None,
+                       history_start="2020-01-01").iloc[0]
     assert (row.customers_start, row.new_customers, row.churned_customers,
             row.reactivated_customers, row.customers_end) == (1000, 100, 400, 0, 700)
     assert row.churn_rate == pytest.approx(0.40)
@@ -163,7 +168,8 @@ def test_identity_holds_in_every_period(tmp_path: Path, freq: str | None, churn)
     customers["contract_end"] = [ends[orders.customer_id == c].max() for c in
                                  customers.customer_id]
     ws = make_workspace(tmp_path / "ws", customers=customers, orders=orders)
-    kpis = loyalty_kpis(ws, "2022-02-15", "2024-07-01", freq=freq, churn=churn)
+    kpis = loyalty_kpis(ws, "2022-02-15", "2024-07-01", freq=freq, churn=churn,
+                        history_start="2021-01-01")
     flow = (kpis.customers_start + kpis.new_customers - kpis.churned_customers
             + kpis.reactivated_customers)
     assert flow.tolist() == kpis.customers_end.tolist()

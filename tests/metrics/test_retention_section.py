@@ -22,10 +22,23 @@ def test_retention_section(tmp_path: Path) -> None:
                                               "retention-bridge", "retention-cohorts"]
     kpis = section.tables[0][1]
     assert kpis["month 月份"].tolist()[-3:] == ["2024-03", "2024-04", "2024-05"]
-    # the workspace's definition (180 days) keeps a, b and c through April and May
-    expected = loyalty_kpis(ws, "2024-03-01", "2024-06-01", churn=Inactivity(180))
-    assert kpis["留存率 retention"].tolist()[-3:] == [f"{v:.1%}" for v in
-                                                     expected.retention_rate]
+    # the data starts 2023-11-01: under the workspace's 180 days nobody can churn before
+    # 2024-04-29, so March and April are warm-up months without retention figures
+    assert kpis["状态 status"].tolist()[-3:] == ["预热期 warm-up", "预热期 warm-up",
+                                                "完整 complete"]
+    assert kpis["留存率 retention"].tolist()[-3:] == ["", "", "100.0%"]
+    assert "2023-11-01" in section.intro and "2024-04-29" in section.intro
+    assert "预热期 warm-up" in section.intro
+    # the same shop when the workspace says the history started long before: a, b and c are
+    # kept through April and May
+    ws.settings.data.history_start = date(2022, 1, 1)
+    assert ws.history_start() == date(2022, 1, 1)
+    section = retention.build(ws, date(2024, 6, 15))
+    kpis = section.tables[0][1]
+    expected = loyalty_kpis(ws, "2024-03-01", "2024-06-01", churn=Inactivity(180),
+                            history_start="2022-01-01")
+    assert expected.retention_rate.tolist() == [1.0, 1.0, 1.0]
+    assert kpis["留存率 retention"].tolist()[-3:] == ["100.0%"] * 3
     assert kpis["期末客户 end"].tolist()[-3:] == expected.customers_end.tolist()
     cohorts = section.tables[1][1]
     assert cohorts["cohort"].tolist() == ["2023-11", "2024-01", "2024-02", "2024-03", "2024-04"]

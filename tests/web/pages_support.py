@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from churnguard import Workspace
 from churnguard.workflow.models import Complaint, Customer, Task
 from churnguard.workflow.services import auth
-from tests.factories import orders_frame
+from tests.factories import orders_frame, set_history_start
 
 PASSWORD = "pw-secret-1"
 
@@ -53,7 +53,8 @@ def make_shop(folder: Path) -> Workspace:
                                     ("a", "2024-07-01", 40.0),
                                     ("b", "2023-11-20", 300.0), ("c", "2024-06-20", 50.0),
                                     ("d", "2023-12-15", 80.0)]))
-    return ws
+    # the shop opened in 2023: its first orders are real first purchases (no warm-up months)
+    return set_history_start(ws, "2023-01-01")
 
 
 def seed_store(app) -> dict[str, int]:  # noqa: ANN001 - a FastAPI app

@@ -66,7 +66,7 @@ def kpis(
     with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, grace_days)
         frame = loyalty_kpis(ws, first, last, freq=FREQS[freq], churn=churn,
-                             lookback_days=lookback_days)
+                             lookback_days=lookback_days, history_start=ws.history_start())
     if fmt == "table":
         console.print(f"[bold]Loyalty KPIs 客户忠诚度指标[/bold] {first} – {last} · churn: "
                       f"{churn.label()}")
@@ -99,6 +99,8 @@ def print_kpi_table(frame: pd.DataFrame, *, rates: tuple[str, ...],
 def _cell(value: object, rate: bool) -> str:
     if value is None or pd.isna(value):
         return "–"
+    if isinstance(value, str):
+        return value
     if rate:
         return f"{value:.1%}"
     if float(value).is_integer():

@@ -117,7 +117,8 @@ def movements(
         raise ChurnguardError(f"--freq {freq!r} is not one of month, quarter, year, none.")
     with open_with_orders(workspace) as ws:
         churn = churn_option(ws, inactivity_days, contract, None)
-        frame = revenue_movements(ws, first, last, freq=FREQS[freq], churn=churn)
+        frame = revenue_movements(ws, first, last, freq=FREQS[freq], churn=churn,
+                                  history_start=ws.history_start())
     if fmt == "table":
         console.print(f"[bold]Revenue movements 收入变动[/bold] {first} – {last} · churn: "
                       f"{churn.label()}")

@@ -6,7 +6,7 @@ Examples
 --------
 >>> from churnguard.metrics import KPI_COLUMNS
 >>> KPI_COLUMNS[:3]
-['period_start', 'period_end', 'customers_start']
+['period_start', 'period_end', 'status']
 """
 
 from churnguard.metrics.audit import failure_audit

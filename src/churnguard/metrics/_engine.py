@@ -3,12 +3,13 @@ small dense arrays (one value per period) read back from them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
+import pandas as pd
 
 from churnguard.churn import midnight, plus_days, spells_from_events
 from churnguard.metrics.periods import Periods
@@ -67,6 +68,20 @@ def spell_bounds(spells: ir.Table, periods: Periods) -> ir.Table:
     hi = ibis.ifelse(spells.churn_date.isnull(), ibis.literal(periods.n, type="int64"),
                      periods.boundary_count(spells.churn_date) - 1)
     return spells.mutate(lo=lo, hi=hi)
+
+
+def data_span(ws: Workspace) -> tuple[date | None, date | None]:
+    """The first day with an order and the day after the last, over ``orders`` and (when
+    loaded) ``order_lines``, whose sales without a customer may reach further; ``(None, None)``
+    without orders."""
+    tables = [ws.table("orders")]
+    if ws.has_table("order_lines"):
+        tables.append(ws.table("order_lines"))
+    days = ibis.union(*[t.select(day=t.order_date.date()) for t in tables], distinct=False)
+    row = days.aggregate(first=days.day.min(), last=days.day.max()).to_pandas().iloc[0]
+    if row["first"] is None or row["first"] != row["first"]:
+        return None, None
+    return pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date() + timedelta(days=1)
 
 
 def orders_between(ws: Workspace, first: date, end: date) -> ir.Table:

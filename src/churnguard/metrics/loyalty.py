@@ -24,12 +24,14 @@ from churnguard.churn import (
     midnight,
     plus_days,
     timeline_before,
+    to_date,
 )
 from churnguard.metrics._engine import (
     active_at_period_start,
     churn_spells,
     current_and_previous,
     customer_period_revenue,
+    data_span,
     ones,
     orders_between,
     ratio,
@@ -48,7 +50,7 @@ FOLLOW_UP_DAYS = 14
 SATISFIED_SCORE = 4
 
 KPI_COLUMNS = [
-    "period_start", "period_end", "customers_start", "new_customers", "churned_customers",
+    "period_start", "period_end", "status", "customers_start", "new_customers", "churned_customers",
     "reactivated_customers", "customers_end", "retention_rate", "churn_rate", "revenue",
     "revenue_churn_rate", "grr", "nrr", "new_customer_retention_90d", "purchase_frequency",
     "avg_order_value", "avg_spend_per_customer", "share_of_wallet", "complaint_satisfaction",
@@ -57,6 +59,7 @@ KPI_COLUMNS = [
 KPI_LABELS: dict[str, str] = {
     "period_start": "期初 period start",
     "period_end": "期末 period end",
+    "status": "期间状态 period status",
     "customers_start": "期初客户基数 customers at start",
     "new_customers": "新客户数 new customers",
     "churned_customers": "流失客户数 churned",
@@ -78,6 +81,15 @@ KPI_LABELS: dict[str, str] = {
 }
 """Bilingual label of each KPI column (Chinese as the seeds' managers say it)."""
 
+WARM_UP_COLUMNS = (
+    "new_customers", "churned_customers", "reactivated_customers", "retention_rate",
+    "churn_rate", "revenue_churn_rate", "new_customer_retention_90d", "winback_rate",
+)
+"""Columns that are null in a ``warm_up`` period: before ``history_start`` plus the churn
+window nobody can have churned yet and every returning customer looks new."""
+COUNT_COLUMNS = ("customers_start", "new_customers", "churned_customers",
+                 "reactivated_customers", "customers_end")
+
 RATE_COLUMNS = (
     "retention_rate", "churn_rate", "revenue_churn_rate", "grr", "nrr",
     "new_customer_retention_90d", "share_of_wallet", "complaint_satisfaction", "winback_rate",
@@ -91,12 +103,19 @@ def loyalty_kpis(
     freq: str | None = "month",
     churn: ChurnDefinition = Inactivity(180),  # noqa: B008 - frozen, immutable
     lookback_days: int = 365,
+    *,
+    history_start: date | datetime | str | None = None,
 ) -> pd.DataFrame:
     """The ten loyalty KPIs and the customer-base accounting, one row per period.
 
     Only data before ``end`` is used. Counts are events dated ``period_start <= date <
     period_end``, so ``customers_end = customers_start + new_customers − churned_customers +
-    reactivated_customers`` holds in every row.
+    reactivated_customers`` holds in every row that is not a warm-up period.
+
+    ``status`` says how far a row can be trusted: ``warm_up`` when the period starts before
+    ``history_start + churn.warm_up_days()`` (the data begins mid-stream: nobody can have
+    churned yet and customers who bought before the data look new, so the columns
+    ``WARM_UP_COLUMNS`` are null there), else ``complete``.
 
     Parameters
     ----------
@@ -110,6 +129,9 @@ def loyalty_kpis(
         The churn definition (``Inactivity(180)`` by default).
     lookback_days
         Window before each period start whose revenue ``revenue_churn_rate`` divides.
+    history_start
+        The first day of the history (default: the first order in the data). The workspace
+        keeps it as ``ws.history_start()`` (``[data] history_start`` in churnguard.toml).
 
     Returns
     -------
@@ -127,12 +149,18 @@ def loyalty_kpis(
     >>> _ = ws.load("orders", pd.DataFrame({"order_id": ["1", "2", "3"],
     ...     "customer_id": ["a", "a", "b"], "amount": [10.0, 30.0, 20.0],
     ...     "order_date": ["2024-01-05", "2024-02-10", "2024-01-20"]}))
-    >>> kpis = loyalty_kpis(ws, "2024-02-01", "2024-04-01", churn=Inactivity(days=30))
+    >>> kpis = loyalty_kpis(ws, "2024-02-01", "2024-04-01", churn=Inactivity(days=30),
+    ...                     history_start="2024-01-01")   # the shop opened on 2024-01-01
     >>> cols = ["customers_start", "churned_customers", "reactivated_customers", "customers_end"]
     >>> kpis[cols].values.tolist()
     [[2, 2, 1, 1], [1, 1, 0, 0]]
     >>> kpis["retention_rate"].tolist()
     [0.5, 0.0]
+    >>> kpis["status"].tolist()    # churn can show from 2024-01-31 (history start + 30 days)
+    ['complete', 'complete']
+    >>> # without it the history starts at the first order, 2024-01-05: warm-up to 02-04
+    >>> loyalty_kpis(ws, "2024-01-01", "2024-04-01", churn=Inactivity(days=30))["status"].tolist()
+    ['warm_up', 'warm_up', 'complete']
     """
     periods = Periods.make(start, end, freq=freq)
     if not isinstance(lookback_days, int) or lookback_days < 1:
@@ -154,7 +182,24 @@ def loyalty_kpis(
     sums = (tally(parts, size) | _movement_sums(per_customer, spells, periods)
             | _complaint_sums(ws, periods, size) | wallet_sums(ws, periods, size))
     lookback = _lookback_revenue(ws, periods, lookback_days)
-    return _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
+    frame = _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
+    first = data_span(ws)[0] if history_start is None else to_date(history_start)
+    warm_up_end = None if first is None else plus(first, churn.warm_up_days())
+    return _mark_warm_up(frame, periods, warm_up_end)
+
+
+def _mark_warm_up(frame: pd.DataFrame, periods: Periods,
+                  warm_up_end: date | None) -> pd.DataFrame:
+    """``status`` per period, and the warm-up columns nulled in warm-up periods."""
+    starts = np.array(periods.starts, dtype="datetime64[D]")
+    warm = (np.zeros(periods.n, dtype=bool) if warm_up_end is None
+            else starts < np.datetime64(warm_up_end, "D"))
+    frame["status"] = np.where(warm, "warm_up", "complete")
+    for column in COUNT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    for column in WARM_UP_COLUMNS:
+        frame.loc[warm, column] = pd.NA if column in COUNT_COLUMNS else np.nan
+    return frame[KPI_COLUMNS]
 
 
 def _base_parts(spells: ir.Table, events: ir.Table, periods: Periods) -> dict[str, ir.Table]:
@@ -301,4 +346,4 @@ def _assemble(periods: Periods, s: dict[str, np.ndarray], lookback: np.ndarray, 
                                 if has_wallet else np.nan)
     frame["complaint_satisfaction"] = ratio(s["satisfied"][:n], s["surveys"][:n])
     frame["winback_rate"] = ratio(s["won_back"][:n], ever - active[:n])
-    return frame[KPI_COLUMNS]
+    return frame

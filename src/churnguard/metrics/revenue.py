@@ -44,11 +44,13 @@ def revenue_movements(
     freq: str | None = "month",
     churn: ChurnDefinition = Inactivity(180),  # noqa: B008 - frozen, immutable
     include_rates: bool = True,
+    history_start: date | datetime | str | None = None,
 ) -> pd.DataFrame:
     """Revenue bridge per period, with logo churn and revenue churn side by side.
 
     ``include_rates=False`` leaves out the two rate columns (they cost a
-    :func:`~churnguard.metrics.loyalty_kpis` run).
+    :func:`~churnguard.metrics.loyalty_kpis` run, which ``history_start`` is passed to: the
+    rates are null in its warm-up periods).
 
     Returns
     -------
@@ -108,7 +110,7 @@ def revenue_movements(
         frame[column] = np.round(sums[f"count_{name}"]).astype("int64")
     if not include_rates:
         return frame
-    kpis = loyalty_kpis(ws, start, end, freq=freq, churn=churn)
+    kpis = loyalty_kpis(ws, start, end, freq=freq, churn=churn, history_start=history_start)
     frame["churn_rate"] = kpis["churn_rate"].to_numpy()
     frame["revenue_churn_rate"] = kpis["revenue_churn_rate"].to_numpy()
     return frame

@@ -50,19 +50,25 @@ def kpi_panel(ws: Any, start: date, end: date) -> Panel:
     """Monthly loyalty KPIs over ``[start, end)``."""
     return run_panel("kpis", "churnguard.metrics", "loyalty_kpis",
                      lambda fn: fn(ws, start, end, freq="month",
-                                   churn=ws.churn_definition()))
+                                   churn=ws.churn_definition(),
+                                   history_start=ws.history_start()))
 
 
-def cohort_panel(ws: Any, as_of: date, *, cohorts: int = 12) -> Panel:
-    """The monthly cohort triangle of the last ``cohorts`` cohorts as ``cohort, age, value``."""
+def cohort_panel(ws: Any, as_of: date, *, cohorts: int = 12,
+                 measure: str = "customers") -> Panel:
+    """The monthly cohort triangle of the last ``cohorts`` cohorts as ``cohort, age, value``:
+    the share still active (``measure="customers"``) or that bought in the month
+    (``"buyers"``)."""
 
     def call(fn: Any) -> pd.DataFrame:
-        frame = _frame(fn(ws, cohort="month", churn=ws.churn_definition(), as_of=as_of))
+        frame = _frame(fn(ws, cohort="month", churn=ws.churn_definition(), as_of=as_of,
+                          measure=measure))
         long = cohort_long(frame)
         keep = sorted(long["cohort"].unique())[-cohorts:]
         return long[long["cohort"].isin(keep)].reset_index(drop=True)
 
-    return run_panel("cohort", "churnguard.metrics", "cohort_retention", call)
+    name = "cohort" if measure == "customers" else f"cohort_{measure}"
+    return run_panel(name, "churnguard.metrics", "cohort_retention", call)
 
 
 def cohort_long(frame: pd.DataFrame) -> pd.DataFrame:

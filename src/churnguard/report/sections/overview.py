@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from churnguard.workspace import Workspace
 
 
+def _counts(values: pd.Series) -> list[int | None]:
+    """Counts for a chart: ``None`` where a count is null (warm-up periods)."""
+    return [None if pd.isna(v) else int(v) for v in values]
+
+
 def build(ws: Workspace, as_of: date) -> Section | None:
     """Active customers, new and churned customers, churn rate and revenue per month."""
     from churnguard.metrics import loyalty_kpis
@@ -20,7 +25,8 @@ def build(ws: Workspace, as_of: date) -> Section | None:
     if not ws.has_table("orders"):
         return None
     start = date(as_of.year - 2, as_of.month, 1)
-    kpis = loyalty_kpis(ws, start, as_of, freq="month")
+    kpis = loyalty_kpis(ws, start, as_of, freq="month", churn=ws.churn_definition(),
+                        history_start=ws.history_start())
     months = pd.to_datetime(kpis["period_start"]).dt.strftime("%Y-%m").tolist()
     last_year = kpis.tail(12)
     intro = (
@@ -30,6 +36,11 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         f"{int(last_year['reactivated_customers'].sum()):,} came back; revenue was "
         f"¥{last_year['revenue'].sum():,.0f}."
     )
+    warm = kpis["status"] == "warm_up"
+    if warm.any():
+        intro += (f" Until {kpis.loc[warm, 'period_end'].max():%Y-%m-%d} the history is too "
+                  f"short to tell new from returning customers or to see churn (预热期 warm-up): "
+                  f"those months show no new or churned counts.")
     base = Chart("overview-base", {
         "title": {"text": "客户基数 Active customers · new · churned"},
         "tooltip": {"trigger": "axis"},
@@ -39,9 +50,9 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         "yAxis": [{"type": "value"}, {"type": "value", "splitLine": {"show": False}}],
         "series": [
             {"name": "active", "type": "line", "yAxisIndex": 1,
-             "data": kpis["customers_end"].tolist()},
-            {"name": "new", "type": "bar", "data": kpis["new_customers"].tolist()},
-            {"name": "churned", "type": "bar", "data": kpis["churned_customers"].tolist()},
+             "data": _counts(kpis["customers_end"])},
+            {"name": "new", "type": "bar", "data": _counts(kpis["new_customers"])},
+            {"name": "churned", "type": "bar", "data": _counts(kpis["churned_customers"])},
         ],
     })
     revenue = Chart("overview-revenue", {
@@ -54,10 +65,10 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         "series": [
             {"name": "revenue", "type": "bar", "data": kpis["revenue"].round(2).tolist()},
             {"name": "churn rate %", "type": "line", "yAxisIndex": 1,
-             "data": (kpis["churn_rate"] * 100).round(2).tolist()},
+             "data": [None if pd.isna(v) else round(v * 100, 2) for v in kpis["churn_rate"]]},
         ],
     })
-    table = kpis[["period_start", "customers_start", "new_customers", "churned_customers",
+    table = kpis[["period_start", "status", "customers_start", "new_customers", "churned_customers",
                   "reactivated_customers", "customers_end", "churn_rate", "revenue"]].copy()
     table["churn_rate"] = (table["churn_rate"] * 100).round(2)
     table = table.rename(columns={"churn_rate": "churn_rate_%"})

@@ -3,7 +3,7 @@ revenue bridge and the cohort triangle (留存分析)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from churnguard.workspace import Workspace
 
 TABLE_COLUMNS = {
-    "customers_start": "期初客户 start", "new_customers": "新客户 new",
+    "status": "状态 status", "customers_start": "期初客户 start", "new_customers": "新客户 new",
     "churned_customers": "流失 churned", "reactivated_customers": "回流 back",
     "customers_end": "期末客户 end", "retention_rate": "留存率 retention",
     "churn_rate": "流失率 churn", "revenue": "销售额 revenue",
@@ -25,6 +25,10 @@ TABLE_COLUMNS = {
     "share_of_wallet": "钱包份额", "complaint_satisfaction": "投诉客户满意度",
     "winback_rate": "挽回成功率",
 }
+
+
+STATUS_LABELS = {"warm_up": "预热期 warm-up", "partial": "不完整 partial",
+                 "complete": "完整 complete"}
 
 
 def _month_start(day: date) -> date:
@@ -43,6 +47,7 @@ def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
     shown.insert(0, "month 月份", pd.to_datetime(shown["period_start"]).dt.strftime("%Y-%m"))
     for column in RATE_COLUMNS:
         shown[column] = [("" if pd.isna(v) else f"{v:.1%}") for v in shown[column]]
+    shown["status"] = shown["status"].map(STATUS_LABELS)
     shown = shown.drop(columns=["period_start", "period_end"])
     return shown.rename(columns=TABLE_COLUMNS)
 
@@ -106,6 +111,28 @@ def cohort_heatmap(triangle: pd.DataFrame) -> Chart:
     }, height=max(320, 24 * len(cohorts) + 120))
 
 
+def _intro(whole: pd.Series, churn_label: str, history: date | None, warm_up_days: int) -> str:
+    """The section's opening sentences from the KPIs of the last twelve months."""
+    if whole["status"] == "warm_up":
+        ready = history + timedelta(days=warm_up_days) if history else None
+        return (
+            f"Churn definition: {churn_label}. The history starts on {history}: until "
+            f"{ready} nobody can have churned yet and customers who bought before the data "
+            f"began look new, so the year's churn and new-customer figures are left out "
+            f"(预热期 warm-up). Revenue, frequency and spend are shown as measured; the "
+            f"monthly table marks each month's status. docs/metrics.md gives every formula."
+        )
+    return (
+        f"Churn definition: {churn_label}. Of the {whole['customers_start']:,} customers "
+        f"active a year ago, {whole['churn_rate']:.1%} are gone (客户流失率); they had produced "
+        f"{whole['revenue_churn_rate']:.1%} of the revenue of the year before (收入流失). "
+        f"{whole['new_customers']:,} new customers arrived and {whole['reactivated_customers']:,} "
+        f"came back, so the customer base (客户基数) went from {whole['customers_start']:,} to "
+        f"{whole['customers_end']:,}. Monthly rates below are shares of the customers active at "
+        f"the start of each month; docs/metrics.md gives every formula."
+    )
+
+
 def build(ws: Workspace, as_of: date) -> Section | None:
     """KPI table, monthly trends, logo vs revenue churn, revenue bridge and cohort triangle."""
     from churnguard.metrics import cohort_retention, loyalty_kpis, revenue_movements
@@ -117,23 +144,16 @@ def build(ws: Workspace, as_of: date) -> Section | None:
     if end <= start:
         return None
     churn = ws.churn_definition()
-    kpis = loyalty_kpis(ws, start, end, freq="month", churn=churn)
+    history = ws.history_start()
+    kpis = loyalty_kpis(ws, start, end, freq="month", churn=churn, history_start=history)
     moves = revenue_movements(ws, start, end, freq="month", churn=churn, include_rates=False)
     triangle = cohort_retention(ws, as_of=end, cohort="month", churn=churn)
     triangle = triangle[triangle["cohort"] >= pd.Timestamp(start)].reset_index(drop=True)
     triangle = triangle.dropna(axis=1, how="all")
     year = kpis.tail(12)
     whole = loyalty_kpis(ws, date(end.year - 1, end.month, 1), end, freq=None,
-                         churn=churn).iloc[0]
-    intro = (
-        f"Churn definition: {churn.label()}. Of the {whole['customers_start']:,} customers "
-        f"active a year ago, {whole['churn_rate']:.1%} are gone (客户流失率); they had produced "
-        f"{whole['revenue_churn_rate']:.1%} of the revenue of the year before (收入流失). "
-        f"{whole['new_customers']:,} new customers arrived and {whole['reactivated_customers']:,} "
-        f"came back, so the customer base (客户基数) went from {whole['customers_start']:,} to "
-        f"{whole['customers_end']:,}. Monthly rates below are shares of the customers active at "
-        f"the start of each month; docs/metrics.md gives every formula."
-    )
+                         churn=churn, history_start=history).iloc[0]
+    intro = _intro(whole, churn.label(), history, churn.warm_up_days())
     cohort_table = triangle.copy()
     cohort_table["cohort"] = pd.to_datetime(cohort_table["cohort"]).dt.strftime("%Y-%m")
     for column in [c for c in cohort_table.columns if isinstance(c, int | np.integer)]:

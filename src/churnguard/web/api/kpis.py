@@ -52,6 +52,7 @@ def _loyalty(request: Request, start: date, end: date, freq: str | None
         if key not in cache:
             if not ws.has_table("orders"):
                 return None
-            frame = loyalty_kpis(ws, start, end, freq=freq, churn=ws.churn_definition())
+            frame = loyalty_kpis(ws, start, end, freq=freq, churn=ws.churn_definition(),
+                                 history_start=ws.history_start())
             cache[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
         return cache[key]
