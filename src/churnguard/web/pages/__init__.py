@@ -25,6 +25,7 @@ from churnguard.web.pages import (
     customer,
     dashboard,
     drill,
+    profile,
     worklist,
 )
 from churnguard.web.pages.common import language, render
@@ -33,7 +34,7 @@ __all__ = ["mount_static", "render_error", "router", "warm_cache"]
 
 router = APIRouter(include_in_schema=False)
 for _module in (auth, dashboard, drill, worklist, customer, complaints, campaigns, archive,
-                admin):
+                admin, profile):
     router.include_router(_module.router)
 
 
