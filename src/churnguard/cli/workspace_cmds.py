@@ -9,6 +9,7 @@ import typer
 
 from churnguard.cli.common import WorkspaceOption, console
 from churnguard.errors import ChurnguardError
+from churnguard.io.order_lines import OrderLinesResult, order_lines_summary
 from churnguard.io.schema import TABLES
 from churnguard.workspace import Workspace
 
@@ -39,7 +40,9 @@ def init(
 
 
 def import_table(
-    table: Annotated[str, typer.Argument(help=f"One of: {', '.join(TABLES)}.")],
+    table: Annotated[str, typer.Argument(
+        help=f"One of: {', '.join(TABLES)} (order-lines: invoice or receipt lines; the orders "
+        "and customers they imply are derived).")],
     source: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK), .xlsx or .parquet file.")],
     workspace: WorkspaceOption = Path("."),
     map_: Annotated[list[str] | None, typer.Option(
@@ -56,6 +59,12 @@ def import_table(
         "--dayfirst", help="Read dates such as 05/03/2024 as 5 March.")] = False,
     monthfirst: Annotated[bool, typer.Option(
         "--monthfirst", help="Read dates such as 05/03/2024 as May 3.")] = False,
+    compute: Annotated[list[str] | None, typer.Option(
+        "--compute", help="NAME=EXPR, repeatable: a column computed from source columns with "
+        "+ - * / and parentheses (e.g. --compute amount=Quantity*UnitPrice).")] = None,
+    cancel_prefix: Annotated[str | None, typer.Option(
+        "--cancel-prefix", help="Order lines: order ids starting with it are cancellations "
+        "(e.g. C).")] = None,
 ) -> None:
     """Validate a file and load it into a warehouse table (all or nothing).
 
@@ -66,14 +75,21 @@ def import_table(
     if dayfirst and monthfirst:
         raise ChurnguardError("--dayfirst and --monthfirst contradict each other; pass one.")
     date_order = "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
+    table = "order_lines" if table == "order-lines" else table
     with Workspace.open(workspace) as ws:
         result = ws.load(table, source, mapping=parse_mapping(map_), quarantine=quarantine,
                          sheet=sheet, encoding=encoding, save_mapping=save_mapping,
-                         decimal=decimal, date_order=date_order)
+                         decimal=decimal, date_order=date_order, compute=compute,
+                         cancel_prefix=cancel_prefix)
     console.print(
         f"{result.source} → {table}: {result.rows_read:,} rows read, {result.inserted:,} new, "
         f"{result.updated:,} updated, {result.rejected:,} rejected"
     )
+    if isinstance(result, OrderLinesResult):
+        for line in order_lines_summary(result):
+            console.print(line)
+    for note in result.notes:
+        console.print(f"note: {note}")
     if result.quarantine_path:
         console.print(f"[yellow]bad rows written to {result.quarantine_path}[/yellow]")
 

@@ -31,6 +31,8 @@ class Parsed:
     bad: pd.Series
     messages: pd.Series
     column_problem: str | None = None
+    note: str | None = None
+    """Something the summary should say about the column (``17850.0`` read as ``17850``)."""
 
     @classmethod
     def clean(cls, values: pd.Series) -> Parsed:

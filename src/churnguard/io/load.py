@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from churnguard.errors import DataImportError, SchemaError
 from churnguard.io.dates import DateOrder
 from churnguard.io.normalise import Problem, rename_columns
 from churnguard.io.numbers import Decimal
-from churnguard.io.readers import read_source
+from churnguard.io.readers import RawSource, read_source
 from churnguard.io.schema import TableSpec, table_spec
 from churnguard.io.validate import duplicate_keys, missing_columns, parse_frame, unknown_customers
 from churnguard.warehouse import to_canonical_arrow
@@ -38,6 +38,8 @@ class LoadResult:
     rejected: int = 0
     quarantine_path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the summary should say besides the counts (ids read from ``17850.0``…)."""
 
 
 def load_table(
@@ -52,6 +54,8 @@ def load_table(
     save_mapping: bool = False,
     decimal: Decimal | None = None,
     date_order: DateOrder | None = None,
+    compute: Iterable[str] | None = None,
+    cancel_prefix: str | None = None,
 ) -> LoadResult:
     """Load ``source`` into canonical ``table`` of ``ws``.
 
@@ -80,6 +84,10 @@ def load_table(
     date_order
         ``"dayfirst"`` or ``"monthfirst"`` for dates such as ``05/03/2024`` when nothing in the
         column decides.
+    compute, cancel_prefix
+        ``NAME=EXPR`` columns computed from the source, and the order-id prefix of
+        cancellations: see :func:`churnguard.io.order_lines.load_order_lines`, which loads
+        table ``order_lines`` (``compute`` also works for other tables).
 
     Rows already in the table keep the columns the source does not carry: a customers file
     with only ``customer_id,name`` renames customers and leaves their owner, segment and dates
@@ -91,10 +99,22 @@ def load_table(
         The source cannot be read, or has bad rows and ``quarantine`` is off. The message
         lists each problem with file, row, column and value.
     """
+    if table in ("order_lines", "order-lines"):
+        from churnguard.io.order_lines import load_order_lines
+
+        return load_order_lines(ws, source, mapping=mapping, compute=compute,
+                                cancel_prefix=cancel_prefix, quarantine=quarantine, sheet=sheet,
+                                encoding=encoding, save_mapping=save_mapping, decimal=decimal,
+                                date_order=date_order)
+    if cancel_prefix:
+        raise SchemaError(f"--cancel-prefix is for order lines, not {table}. Import the file "
+                          "with `churnguard import order-lines`.")
     spec = table_spec(table)
     if mapping is None:
         mapping = ws.settings.mappings.get(table)
     raw = read_source(source, sheet=sheet, encoding=encoding)
+    if compute:
+        raw.frame = _with_computed(raw, compute, decimal)
     try:
         frame = rename_columns(raw.frame, spec, mapping)
     except SchemaError as exc:
@@ -103,8 +123,9 @@ def load_table(
     if missing:
         raise DataImportError(_summary(raw.name, table, missing), missing)
     row_numbers = raw.row_numbers()
+    notes: list[str] = []
     parsed, bad, problems, refused = parse_frame(frame, spec, row_numbers, decimal=decimal,
-                                                 date_order=date_order)
+                                                 date_order=date_order, notes=notes)
     if refused:
         raise DataImportError(_summary(raw.name, table, refused, quarantine_helps=False),
                               refused)
@@ -137,7 +158,22 @@ def load_table(
         rejected=int(bad.sum()),
         quarantine_path=quarantine_path,
         problems=problems,
+        notes=notes,
     )
+
+
+def _with_computed(raw: RawSource, compute: Iterable[str],
+                   decimal: Decimal | None) -> pd.DataFrame:
+    from churnguard.io.compute import computed_columns, parse_compute
+
+    headers = [str(c) for c in raw.frame.columns]
+    expressions = [parse_compute(item, headers) for item in compute]
+    frame, problems = computed_columns(raw.frame, expressions, raw.row_numbers(), decimal,
+                                       raw.name)
+    if problems:
+        raise DataImportError(_summary(raw.name, "the computed columns", problems,
+                                       quarantine_helps=False), problems)
+    return frame
 
 
 def _known_customers(ws: Workspace) -> pd.Series:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnguard.errors import SchemaError
 from churnguard.io.cells import Parsed, as_text, clean_text, empty_mask, matches, messages_where
@@ -152,6 +153,29 @@ _CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _CONTROLS_IN_IDS = r"[\x00-\x1f\x7f]"
 
 
+_INTEGRAL_FLOAT = r"^-?\d+\.0+$"
+
+
+def _integral_ids(text: pa.Array, blank: pd.Series, parsed: Parsed,
+                  index: pd.Index) -> tuple[pa.Array, Parsed]:
+    """Ids that a spreadsheet or a number-typed column wrote as ``17850.0``: when every id of
+    the column ends in ``.0``, the ``.0`` goes (``17850``), and the summary says so."""
+    present = ~blank.to_numpy()
+    if not present.any() or not pc.any(pc.match_substring(text, ".0")).as_py():
+        return text, parsed
+    integral = matches(text, _INTEGRAL_FLOAT, present)
+    if not integral[present].all():
+        return text, parsed
+    text = pc.replace_substring_regex(text, r"\.0+$", "")
+    values = pd.Series(pd.array(text.cast(pa.string()), dtype=pd.StringDtype("pyarrow")),
+                       index=index).mask(blank)
+    shown = parsed.values[present].iloc[0]
+    fixed = Parsed.clean(values)
+    fixed.note = (f"ids written as numbers ({shown!r}) were read as {values[present].iloc[0]!r} "
+                  f"({int(present.sum()):,} rows).")
+    return text, fixed
+
+
 def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None = None,
                  date_order: DateOrder | None = None,
                  row_numbers: pd.Series | None = None,
@@ -171,6 +195,8 @@ def parse_column(series: pd.Series, column: Column, *, decimal: Decimal | None =
         values = pd.Series(pd.array(text.cast(pa.string()), dtype=pd.StringDtype("pyarrow")),
                            index=series.index).mask(blank)
         parsed = Parsed.clean(values)
+        if column.name.endswith("_id"):
+            text, parsed = _integral_ids(text, blank, parsed, series.index)
         controls = _CONTROLS_IN_IDS if column.name.endswith("_id") else _CONTROLS
         bad = matches(text, controls, ~blank.to_numpy())
         if bad.any():
