@@ -64,3 +64,30 @@ def test_the_api_keeps_its_english_message(shop):  # noqa: F811
     response = client.get("/api/customers/c", headers={"accept": "application/json"})
     assert response.status_code == 403
     assert "belongs to another owner's book" in response.json()["detail"]
+
+
+def _audit_table(page: str) -> str:
+    start = page.index('id="audit"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start:page.index("</table>", start)]))
+
+
+def test_customer_page_names_the_owner_and_reads_the_audit_trail(shop):  # noqa: F811
+    from churnguard.workflow.models import Customer, User
+    from churnguard.workflow.services.tasks import create_task
+
+    _, app, ids = shop
+    with app.state.sessionmaker() as db:
+        db.get(User, ids["rep2"]).display_name = "李强"
+        customer = db.get(Customer, "a")
+        customer.owner_id = ids["rep2"]  # the ORM hook audits the change
+        create_task(db, customer, kind="call", title_key="tasktitle.introduction",
+                    title_params={"name": "A 公司"})
+        db.commit()
+    zh = client_for(app, "admin", lang="zh").get("/customers/a").text
+    assert re.search(r'id="owner"[^>]*>李强 <span class="muted">\(rep2\)', zh)
+    trail = _audit_table(zh)
+    assert "负责人改为 李强" in trail
+    assert "新建任务：" in trail and "A 公司" in trail
+    assert "{" not in trail and "owner_id" not in trail and "title_key" not in trail
+    en = _audit_table(client_for(app, "admin", lang="en").get("/customers/a").text)
+    assert "Owner changed to 李强" in en and "Task created: Introduce yourself to A 公司" in en

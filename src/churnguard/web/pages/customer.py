@@ -10,9 +10,11 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from churnguard.constraints import Code, Day, Money
+from churnguard.i18n import translate
 from churnguard.report.review import optional_function
 from churnguard.web.deps import DbSession, PageCustomer, PageUser
 from churnguard.web.pages import actions
+from churnguard.web.pages.audit_text import describe, entity_label, user_names
 from churnguard.web.pages.common import language, redirect, render, to_json, warehouse
 from churnguard.web.pages.data import (
     customer_interactions,
@@ -73,8 +75,7 @@ def customer_page(request: Request, customer: PageCustomer, user: PageUser,
                   why=why_at_risk(model_reasons or reason_texts(customer.reasons, lang), rules,
                                   subjects=subjects if model_reasons else None),
                   value=value_parts(latest, customer), health=health_parts(latest),
-                  owner=db.get(User, customer.owner_id) if customer.owner_id else None,
-                  **facts, **workflow_facts(db, customer.id),
+                  owner=owner_of(db, customer), **facts, **workflow_facts(db, customer.id, lang),
         reasons_taxonomy=reason_choices(lang), today=date.today(), to_json=to_json)
 
 
@@ -148,8 +149,19 @@ def _number_or_text(value: Any) -> Any:
     return number if number == number and abs(number) != float("inf") else None
 
 
-def workflow_facts(db: Any, customer_id: str) -> dict[str, Any]:
-    """What the app store knows: complaints, surveys, tasks, plans, campaigns, churn, audit."""
+def owner_of(db: Any, customer: Customer) -> User | None:
+    """The customer's owner in the app, else the user synced from the warehouse's owner (a
+    staff id such as ``S0041``), so the page names a person rather than a code."""
+    if customer.owner_id:
+        return db.get(User, customer.owner_id)
+    if customer.warehouse_owner_id:
+        return db.scalar(select(User).where(User.staff_id == customer.warehouse_owner_id))
+    return None
+
+
+def workflow_facts(db: Any, customer_id: str, lang: str = "en") -> dict[str, Any]:
+    """What the app store knows: complaints, surveys, tasks, plans, campaigns, churn, and the
+    audit trail as ``(entry, who, record, sentence)`` rows in ``lang``."""
     plans = db.scalars(select(RetentionPlan).where(RetentionPlan.customer_id == customer_id)
                        .order_by(RetentionPlan.created_at.desc())).all()
     offers = db.scalars(select(Offer).where(Offer.plan_id.in_([p.id for p in plans]))).all()
@@ -165,8 +177,17 @@ def workflow_facts(db: Any, customer_id: str) -> dict[str, Any]:
         "campaigns": db.scalars(select(CampaignMember).where(
             CampaignMember.customer_id == customer_id)).all(),
         "churn": db.scalar(select(ChurnRecord).where(ChurnRecord.customer_id == customer_id)),
-        "audit": audit,
+        "audit": audit_rows(db, audit, lang),
     }
+
+
+def audit_rows(db: Any, audit: list[Any], lang: str) -> list[tuple[Any, str, str, str]]:
+    """Each audit entry with who made it, the record and what changed, as sentences."""
+    names = user_names(db, audit)
+    system = translate("audit.system", lang)
+    return [(entry, names.get(entry.actor_id, system) if entry.actor_id else system,
+             entity_label(entry.entity, entry.entity_id, lang), describe(entry, lang, names))
+            for entry in audit]
 
 
 def reason_choices(lang: str) -> list[tuple[str, str]]:
