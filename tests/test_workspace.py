@@ -71,7 +71,10 @@ def test_a_warehouse_held_by_another_process_is_a_clear_error(tmp_path: Path):
          str(tmp_path / "shop")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(WorkspaceError, match=r"warehouse is open in another process"):
+        with pytest.raises(WorkspaceError, match=rf"another process is writing the warehouse "
+                                                 rf"\(pid {holder.pid}: "):
             Workspace.open(tmp_path / "shop")
+        with Workspace.open(tmp_path / "shop", mode="read") as reader:  # readers never wait
+            assert reader.tables() == []
     finally:
         holder.communicate("\n", timeout=60)

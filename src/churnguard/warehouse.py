@@ -3,13 +3,22 @@
 DuckDB (a file in the workspace) is the default. With ``backend = "pyspark"`` the tables are
 kept as Parquet files in the workspace and read by a local Spark session, so the same Ibis
 expressions run on Spark. Any other value is handed to :func:`ibis.connect` as a URL.
+
+A DuckDB warehouse is opened as a *writer* (the default: imports, scoring, sync, the Python
+API) or a *reader* (``mode="read"``: the web server). Writers take the workspace's writer lock
+and write the master file; closing a writer that wrote publishes a copy. Readers open the
+newest published copy read-only and :meth:`Warehouse.follow` moves them to a newer one, so a
+running server never blocks a batch job and never sees one half done
+(:mod:`churnguard.warehouse_versions`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +34,7 @@ import pyarrow.parquet as pq
 
 from churnguard.errors import SchemaError, WorkspaceError
 from churnguard.io.schema import TABLES, TableSpec
+from churnguard.warehouse_versions import VersionStore, WarehouseBusyError
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -63,6 +73,15 @@ writes to any table (locations: :attr:`Warehouse.location`)."""
 
 DERIVED_TABLES_KEPT = 8
 
+_OPEN_WRITERS: weakref.WeakSet[Warehouse] = weakref.WeakSet()
+"""Writers of this process still open: published when the interpreter exits."""
+
+
+@atexit.register
+def _publish_open_writers() -> None:
+    for writer in list(_OPEN_WRITERS):
+        writer.close()
+
 
 def spark_session() -> Any:
     """One local Spark session per process (``local[2]``), created on first use."""
@@ -98,11 +117,20 @@ class Warehouse:
     """
 
     def __init__(self, con: Any, *, kind: str, parquet_dir: Path | None = None,
-                 location: str | None = None) -> None:
+                 location: str | None = None, store: VersionStore | None = None,
+                 mode: str = "write", memory_limit: str = "") -> None:
         self.con = con
         self.kind = kind
         self.parquet_dir = parquet_dir
         self.location = location or f"{kind}:{id(con)}"
+        self.store = store
+        self.mode = mode
+        self.memory_limit = memory_limit
+        self.version: str | None = None
+        """The published version a reader reads (``v000007.duckdb``); None for writers."""
+        self._pointer: tuple[int, int] | None = None
+        self._dirty = False
+        self._closed = False
         self._derived: OrderedDict[
             Hashable, tuple[tuple[str, ...] | None, tuple[int, ...], ibis.Table]] = OrderedDict()
         if kind == "pyspark":
@@ -111,29 +139,78 @@ class Warehouse:
     # -- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, folder: Path, *, backend: str, path: str, parquet_dir: str,
-             memory_limit: str = "") -> Warehouse:
-        """Connect to the warehouse of a workspace folder."""
+             memory_limit: str = "", mode: str = "write") -> Warehouse:
+        """Connect to the warehouse of a workspace folder.
+
+        ``mode="write"`` (default) takes the DuckDB writer lock and opens the master file;
+        ``mode="read"`` opens the newest published version read-only (see the module doc).
+        """
+        if mode not in ("write", "read"):
+            raise WorkspaceError(f"mode {mode!r} is not 'write' or 'read'.")
         if backend == "duckdb":
             file = Path(folder) / path
             limit = duckdb_memory_limit(memory_limit)
+            if mode == "read":
+                return cls._open_reader(file, limit)
+            store = VersionStore(file)
+            store.acquire()
             try:
-                con = ibis.duckdb.connect(str(file), **({"memory_limit": limit} if limit else {}))
-                return cls(con, kind="duckdb", location=str(file.resolve()))
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise
-                raise WorkspaceError(
-                    f"{file}: the warehouse is open in another process (DuckDB allows one; "
-                    f"is `churnguard serve` running?). Stop it, or use the web app's sync "
-                    f"(POST /api/sync), and retry."
-                ) from None
+                con = _duckdb_connect(file, limit)
+            except BaseException:
+                store.release()
+                raise
+            writer = cls(con, kind="duckdb", location=str(file.resolve()), store=store,
+                         memory_limit=limit)
+            # a workspace from before versions: publish its data for readers on close
+            writer._dirty = store.current() is None and bool(writer.list_tables())
+            _OPEN_WRITERS.add(writer)
+            return writer
         if backend == "pyspark":
             directory = Path(folder) / parquet_dir
             directory.mkdir(parents=True, exist_ok=True)
             con = ibis.pyspark.connect(spark_session())
             return cls(con, kind="pyspark", parquet_dir=directory,
-                       location=str(directory.resolve()))
-        return cls(ibis.connect(backend), kind="ibis")
+                       location=str(directory.resolve()), mode=mode)
+        return cls(ibis.connect(backend), kind="ibis", mode=mode)
+
+    @classmethod
+    def _open_reader(cls, file: Path, limit: str) -> Warehouse:
+        store = VersionStore(file)
+        if store.current() is None and file.exists():
+            _publish_unversioned(store, limit)
+        reader = cls(ibis.duckdb.connect(), kind="duckdb", location=f"empty:{file.resolve()}",
+                     store=store, mode="read", memory_limit=limit)
+        reader.follow()
+        return reader
+
+    # -- readers follow published versions ----------------------------------------------
+    def stale(self) -> bool:
+        """Whether a newer version was published than the one this reader reads (one stat)."""
+        return self.mode == "read" and self.store is not None and \
+            self.store.stamp() != self._pointer
+
+    def follow(self) -> bool:
+        """Move a reader to the newest published version; True when it moved.
+
+        Derived tables are dropped with the old version. The caller must make sure no other
+        thread uses the connection meanwhile (the web app holds its warehouse lock).
+        """
+        if not self.stale():
+            return False
+        assert self.store is not None
+        stamp, current = self.store.stamp(), self.store.current()
+        if current is None:
+            return False
+        options = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+        try:
+            con = ibis.duckdb.connect(str(current), read_only=True, **options)
+        except duckdb.IOException:  # pruned between reading the pointer and opening it
+            return False
+        self.forget_derived()
+        old, self.con = self.con, con
+        self.location, self.version, self._pointer = str(current.resolve()), current.name, stamp
+        old.disconnect()
+        return True
 
     def _register_parquet_tables(self) -> None:
         assert self.parquet_dir is not None
@@ -238,6 +315,11 @@ class Warehouse:
             self._release(table)
 
     def _written(self, name: str) -> None:
+        if self.mode == "read":
+            raise WorkspaceError(
+                f"cannot write table {name!r}: this warehouse was opened read-only (the web "
+                f"server reads published versions). Write through Workspace.writing().")
+        self._dirty = True
         for table in (name, "*"):
             _GENERATIONS[(self.location, table)] = self.generation(table) + 1
         stale = [key for key, (deps, stamp, _) in self._derived.items()
@@ -315,10 +397,84 @@ class Warehouse:
         os.replace(partial, final)
         self.con.read_parquet(str(final), table_name=name)
 
+    def publish(self) -> str | None:
+        """Publish what this writer wrote as the next version readers see (DuckDB writers;
+        a no-op otherwise). Returns the version's file name."""
+        if self.kind != "duckdb" or self.mode != "write" or self.store is None:
+            return None
+        published = self.store.publish(self.con.con)
+        self._dirty = False
+        return published.name
+
     def close(self) -> None:
+        """Close the connection; a DuckDB writer that wrote publishes first."""
+        if self._closed:
+            return
+        self._closed = True
+        _OPEN_WRITERS.discard(self)
         self.forget_derived()
-        if self.kind == "duckdb":
+        if self.kind != "duckdb":
+            return
+        try:
+            if self._dirty:
+                self.publish()
+        finally:
             self.con.disconnect()
+            if self.mode == "write" and self.store is not None:
+                self.store.release()
+
+    def discard(self) -> None:
+        """Close a DuckDB writer *without* publishing, and undo its writes when it is this
+        process's only writer (the master goes back to the last published version).
+
+        A refresh whose step failed calls this: readers keep yesterday's data and the next
+        run starts from it.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        _OPEN_WRITERS.discard(self)
+        self.forget_derived()
+        if self.kind != "duckdb":
+            return
+        self.con.disconnect()
+        if self.mode == "write" and self.store is not None:
+            try:
+                if self.store.holds() == 1 and self.store.current() is not None:
+                    self.store.restore_master()
+            finally:
+                self.store.release()
+
+
+def _publish_unversioned(store: VersionStore, limit: str) -> None:
+    """Publish a master file written before versions existed, so readers see its data. When a
+    writer holds the lock, it publishes itself on closing: the reader starts empty and follows.
+    """
+    try:
+        store.acquire()
+    except WarehouseBusyError:
+        return
+    try:
+        con = _duckdb_connect(store.master, limit)
+        try:
+            if store.current() is None and con.list_tables():
+                store.publish(con.con)
+        finally:
+            con.disconnect()
+    finally:
+        store.release()
+
+
+def _duckdb_connect(file: Path, limit: str) -> Any:
+    try:
+        return ibis.duckdb.connect(str(file), **({"memory_limit": limit} if limit else {}))
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise WorkspaceError(
+            f"{file}: the warehouse is open in another process that does not use published "
+            f"versions (a churnguard older than issue 14?). Stop it and retry."
+        ) from None
 
 
 def duckdb_memory_limit(text: str) -> str:

@@ -37,7 +37,7 @@ def report(
     if lang not in ("zh", "en"):
         raise ChurnguardError(f"--lang {lang!r} is not one of zh, en.")
     day = parse_date(month, option="--month")
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, mode="read") as ws:  # the published data; never waits
         target = output or Path(ws.folder) / f"review-{day:%Y-%m}.{fmt}"
         path = write_monthly_report(ws, day, target, fmt=fmt, lang=lang, segment=segment,
                                     region=region, owner=owner)

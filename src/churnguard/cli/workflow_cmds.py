@@ -22,18 +22,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
 
 
-def _workspace(folder: object) -> object:
+def _workspace(folder: object, *, mode: str = "write") -> object:
     from churnguard import Workspace
 
-    try:
-        return Workspace.open(folder)  # type: ignore[arg-type]
-    except Exception as exc:  # DuckDB allows one writing process per file
-        if "lock" in str(exc).lower() and not isinstance(exc, ChurnguardError):
-            raise ChurnguardError(
-                f"{folder}: the warehouse is open in another process (probably `churnguard "
-                f"serve`). Stop it, or run the sync inside the server: POST /api/sync as an "
-                f"admin.") from None
-        raise
+    return Workspace.open(folder, mode=mode)  # type: ignore[arg-type]
 
 
 def sync_command(
@@ -64,23 +56,27 @@ def serve_command(
     workspace: WorkspaceOption,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL recommended "
-                                         "for more than one).")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL as the app "
+                                         "database for more than one).")] = 1,
 ) -> None:
-    """Start the web app (pages, JSON API under /api, OpenAPI at /docs)."""
+    """Start the web app (pages, JSON API under /api, OpenAPI at /docs).
+
+    The server reads the warehouse version that batch jobs last published, so `churnguard
+    import`, `score`, `sync`, `report` and `refresh` run beside it (docs/operations.md)."""
     import uvicorn
 
     from churnguard.web.app import create_app
 
-    ws = _workspace(workspace)
+    ws = _workspace(workspace, mode="read")
+    if workers > 1 and ws.app_database_url.startswith("sqlite"):  # type: ignore[attr-defined]
+        ws.close()  # type: ignore[attr-defined]
+        raise ChurnguardError(
+            "--workers > 1 needs PostgreSQL as the app database (SQLite lets one process "
+            "write at a time): set [app] database_url = \"postgresql://…\" in churnguard.toml, "
+            "or use one worker (it serves 20 concurrent users; see docs/operations.md).")
     console.print(f"churnguard on http://{host}:{port}  (API docs: /docs)")
     if workers > 1:
         import os
-
-        if ws.warehouse.kind == "duckdb":  # type: ignore[attr-defined]
-            raise ChurnguardError("--workers > 1 needs a warehouse several processes can open; "
-                                  "DuckDB allows one. Use one worker (it serves 20 concurrent "
-                                  "users; see docs/workflow.md) or another warehouse backend.")
 
         from churnguard.web.app import workspace_secret
         from churnguard.workflow.store import open_store

@@ -118,7 +118,12 @@ def warehouse_lock(ws: Any) -> threading.RLock:
 
 
 def data_version(ws: Any) -> float:
-    """The newest modification time of the warehouse files (changes on every load or write)."""
+    """The version of the data ``ws`` reads: for a reader (the web server), the number of the
+    published warehouse version it reads; otherwise the newest modification time of the
+    warehouse files (changes on every load or write)."""
+    version = getattr(base_workspace(ws).warehouse, "version", None)
+    if version:
+        return float(version.removeprefix("v").split(".")[0])
     folder = Path(base_workspace(ws).folder)
     settings = base_workspace(ws).settings.warehouse
     candidates = [folder / settings.path, folder / (settings.path + ".wal")]

@@ -26,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from churnguard.errors import ChurnguardError, ConfigError
+from churnguard.web import freshness
 from churnguard.web.deps import LoginRequired
 from churnguard.web.middleware import BodyLimit, SecurityHeaders
 from churnguard.web.security import (
@@ -91,6 +92,8 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     _add_csrf_cookie(app)
     if ws is not None:
         _add_settings_reload(app, ws)
+        if ws.warehouse.mode == "read":
+            freshness.install(app, ws)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     from churnguard.web.api import router as api_router
@@ -133,7 +136,7 @@ def app_from_environment() -> FastAPI:
     folder = os.environ.get("CHURNGUARD_WORKSPACE")
     if not folder:
         raise ConfigError("CHURNGUARD_WORKSPACE is not set; run `churnguard serve -w FOLDER`.")
-    return create_app(Workspace.open(folder))
+    return create_app(Workspace.open(folder, mode="read"))
 
 
 def _settings_from(ws: Workspace | None) -> WebSettings:

@@ -1,8 +1,8 @@
 """``POST /api/sync``: run ``churnguard sync`` inside the server (admins only).
 
-The server holds the DuckDB warehouse open, so a separate ``churnguard sync`` process cannot
-open it while the server runs; schedule this endpoint instead (e.g. from cron with an admin's
-session cookie).
+``churnguard sync`` runs beside the server as well; this endpoint is for admins without a
+shell. The sync writes through a writer of the workspace and publishes a new warehouse
+version, which the server then reads.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 
 from churnguard.constraints import Day
 from churnguard.errors import ConfigError
+from churnguard.web import freshness
 from churnguard.web.deps import Admin, DbSession
 from churnguard.workflow.services.sync import sync
 
@@ -27,6 +28,7 @@ def run_sync(request: Request, user: Admin, db: DbSession, as_of: Day | None = N
     if ws is None:
         raise ConfigError("this server runs without a workspace; start it with "
                           "`churnguard serve --workspace FOLDER` to sync.")
-    with request.app.state.warehouse_lock:
-        result = sync(ws, db, as_of=as_of)
+    with ws.writing() as writer:
+        result = sync(writer, db, as_of=as_of)
+    freshness.follow(request.app, ws)
     return {**result.as_dict(), "as_of": result.as_of.isoformat()}

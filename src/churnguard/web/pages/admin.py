@@ -18,6 +18,7 @@ from churnguard.i18n import translate
 from churnguard.io.readers import safe_upload_name
 from churnguard.io.schema import TABLES
 from churnguard.report.fit_notes import latest_fit_notes
+from churnguard.web import freshness
 from churnguard.web.deps import DbSession
 from churnguard.web.pages.admin_settings import (
     PLAYBOOK_FIELDS,
@@ -28,7 +29,7 @@ from churnguard.web.pages.admin_settings import (
     save_playbook,
     save_rule,
 )
-from churnguard.web.pages.common import language, page_role, redirect, render, warehouse
+from churnguard.web.pages.common import language, page_role, redirect, render
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
 from churnguard.workflow.models import ROLES, Customer, User
 from churnguard.workflow.models.tasks import TASK_KINDS
@@ -138,10 +139,13 @@ def import_data(request: Request, user: Manager, db: DbSession,
         with path.open("wb") as out:
             shutil.copyfileobj(upload.file, out)
         try:
-            with warehouse(request) as ws:
-                if ws is None:
-                    raise ChurnguardError("this app has no workspace to import into.")
-                result = ws.load(table, path)
+            ws = request.app.state.workspace if hasattr(request.app.state, "workspace") \
+                else None
+            if ws is None:
+                raise ChurnguardError("this app has no workspace to import into.")
+            with ws.writing() as writer:  # published as a new version when loaded
+                result = writer.load(table, path)
+            freshness.follow(request.app, ws)
         except ChurnguardError as exc:
             text = translate("admin.import_failed", lang) + "\n" + str(exc)
             return _page(request, user, db, flash=text, flash_kind="error", import_table=table)
