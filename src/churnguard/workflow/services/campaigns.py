@@ -17,6 +17,7 @@ from typing import Any
 
 import ibis
 import numpy as np
+import pandas as pd
 from sqlalchemy import ColumnElement, Integer, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from churnguard.constraints import MAX_SEED, check_number
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
 from churnguard.workflow.models import Campaign, CampaignMember, Contact, User, utcnow
 from churnguard.workflow.models.campaigns import CAMPAIGN_KINDS, OUTCOMES
+from churnguard.workflow.services.frames import read_frame
 from churnguard.workflow.services.loyalty import over_cap
 from churnguard.workflow.settings import WorkflowPolicy
 
@@ -109,20 +111,30 @@ def record_outcomes(session: Session, campaign: Campaign, outcomes: Mapping[str,
 
 def outcomes_from_orders(ws: Any, session: Session, campaign: Campaign, *,
                          window_days: int = 90) -> int:
-    """Win-back outcomes from the warehouse: ``success`` when the customer ordered within
-    ``window_days`` after the campaign start, else ``failure`` once the window has passed."""
+    """Outcomes from the warehouse's orders: ``success`` when the customer ordered within
+    ``window_days`` after they were contacted (a contacted treatment member) or after the
+    campaign start (the holdout, and members not contacted), else ``failure``. Returns how
+    many outcomes were recorded."""
     if campaign.starts_on is None:
         raise InvalidInputError(f"campaign {campaign.id} has no start date to measure from.")
-    end = campaign.starts_on + timedelta(days=window_days)
-    ids = list(session.scalars(select(CampaignMember.customer_id).where(
-        CampaignMember.campaign_id == campaign.id)))
+    start = datetime.combine(campaign.starts_on, datetime.min.time())
+    members = read_frame(session, select(CampaignMember.customer_id, CampaignMember.contacted_at)
+                         .where(CampaignMember.campaign_id == campaign.id))
+    if members.empty:
+        return 0
+    members["start"] = pd.to_datetime(members["contacted_at"]).fillna(pd.Timestamp(start))
+    members["end"] = members["start"] + pd.Timedelta(days=window_days)
+    windows = ibis.memtable(pd.DataFrame({"member_id": members["customer_id"].astype(str),
+                                          "start": members["start"], "end": members["end"]}))
     orders = ws.table("orders")
-    bought = orders.filter(orders.customer_id.isin(ids),
-                           orders.order_date >= ibis.timestamp(str(campaign.starts_on)),
-                           orders.order_date < ibis.timestamp(str(end)))
-    buyers = set(bought.select("customer_id").distinct().to_pandas()["customer_id"].astype(str))
-    outcome = {cid: "success" if cid in buyers else "failure" for cid in ids}
-    at = datetime.combine(end, datetime.min.time())
+    orders = orders.filter(orders.order_date >= ibis.timestamp(str(members["start"].min())),
+                           orders.order_date < ibis.timestamp(str(members["end"].max())))
+    joined = orders.join(windows, orders.customer_id.cast("string") == windows.member_id)
+    bought = joined.filter(joined.order_date >= joined.start, joined.order_date < joined.end)
+    buyers = set(bought.select("member_id").distinct().to_pandas()["member_id"].astype(str))
+    outcome = {cid: "success" if cid in buyers else "failure"
+               for cid in members["customer_id"].astype(str)}
+    at = datetime.combine(campaign.starts_on + timedelta(days=window_days), datetime.min.time())
     return record_outcomes(session, campaign, outcome, at=at)
 
 
