@@ -97,7 +97,7 @@ def test_managers_read_the_settings_but_cannot_change_them(shop):  # noqa: F811
     ws, app, _ = shop
     manager = client_for(app, "manager")
     page = manager.get("/admin").text
-    assert 'data-rule="order_drop"' in page and "[playbooks.high_risk]" in page
+    assert 'data-rule="order_drop"' in page and 'data-playbook="high_risk"' in page
     assert "/admin/rules/" not in page and "/admin/playbooks/" not in page
     assert "Only an administrator can change these." in page
     before = toml_of(ws)

@@ -22,6 +22,7 @@ from churnguard.i18n import (
     translate_value,
     translator,
 )
+from churnguard.web.pages import admin_text
 from churnguard.workflow.services.tasks import task_title
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 TEMPLATES = Jinja2Templates(
     directory=str(resources.files("churnguard.web").joinpath("templates")))
+TEMPLATES.env.filters["code"] = admin_text.code_markup
+TEMPLATES.env.globals.update(rule_condition=admin_text.rule_condition,
+                             playbook_summary=admin_text.playbook_summary)
 HOME_BY_ROLE = {"admin": "/dashboard", "manager": "/dashboard", "rep": "/my-customers"}
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/dashboard", "nav.dashboard", ("admin", "manager")),
