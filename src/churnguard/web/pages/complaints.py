@@ -14,8 +14,9 @@ from churnguard.constraints import Money
 from churnguard.web.deps import DbSession, PageComplaint, PageUser
 from churnguard.web.pages.common import redirect, render
 from churnguard.workflow.errors import InvalidInputError
-from churnguard.workflow.models import Complaint
+from churnguard.workflow.models import Complaint, Customer
 from churnguard.workflow.services import complaints, scope
+from churnguard.workflow.services.complaint_priority import PRIORITY_RANK, complaint_priority
 
 router = APIRouter()
 OPEN = ("open", "responded")
@@ -36,8 +37,24 @@ def complaints_queue(request: Request, user: PageUser, db: DbSession,
     rows = db.scalars(query.limit(200)).all()
     counts = dict(db.execute(select(Complaint.status, func.count()).where(
         scope.complaint_clause(user)).group_by(Complaint.status)).all())
+    now = datetime.now()
+    customers = {c.id: c for c in db.scalars(select(Customer).where(
+        Customer.id.in_({x.customer_id for x in rows})))}
+    priority = {x.id: _priority(x, customers.get(x.customer_id), now) for x in rows}
+    if status != "resolved":  # escalated first, then by priority, then by deadline
+        rows = sorted(rows, key=lambda x: (x.escalated_at is None,
+                                           PRIORITY_RANK[priority[x.id]], x.response_due_at))
     return render(request, "complaints.html", user, rows=rows, status=status, counts=counts,
-                  now=datetime.now())
+                  now=now, customers=customers, priority=priority)
+
+
+def _priority(complaint: Complaint, customer: Customer | None, now: datetime) -> str:
+    return complaint_priority(
+        severity=complaint.severity, is_core=customer.is_core if customer else None,
+        tier=customer.tier if customer else None,
+        p_churn=customer.p_churn if customer else None, received_at=complaint.received_at,
+        response_due_at=complaint.response_due_at,
+        responded=complaint.responded_at is not None, now=now)
 
 
 @router.post("/complaints/{complaint_id}/resolve")

@@ -17,7 +17,7 @@ from churnguard.web.deps import DbSession, PageTask, PageUser
 from churnguard.web.pages.common import language, redirect, render, safe_next, warehouse
 from churnguard.web.pages.data import default_month, fired_rules, risk_reasons, risk_subjects
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
-from churnguard.workflow.services import scope
+from churnguard.workflow.services import complaints, scope
 from churnguard.workflow.services.worklist import LISTS, list_query, list_sizes
 
 router = APIRouter()
@@ -93,7 +93,33 @@ def my_customers(request: Request, user: PageUser, db: DbSession, page: PageNumb
                                              reason_texts(c.reasons, lang),
                                              rules.get(c.id, []), subjects=subjects.get(c.id))
                            for c in rows},
-                  today=today, **store)
+                  today=today, task_complaints=task_complaints(db, store.get("tasks", [])),
+                  **store)
+
+
+def complaint_of(task: Task) -> int | None:
+    """The complaint a task was made for (escalation or follow-up), from its source key.
+
+    Examples
+    --------
+    >>> complaint_of(Task(source_key="complaint-escalation:5")), complaint_of(Task())
+    (5, None)
+    """
+    key = task.source_key or ""
+    if key.startswith(("complaint-escalation:", "complaint-follow-up:")):
+        number = key.rsplit(":", 1)[1]
+        return int(number) if number.isdigit() else None
+    return None
+
+
+def task_complaints(db: Any, tasks: list[Task]) -> dict[int, Complaint]:
+    """``task id → complaint`` for the tasks made for a complaint."""
+    wanted = {task.id: number for task in tasks if (number := complaint_of(task)) is not None}
+    if not wanted:
+        return {}
+    found = {c.id: c for c in db.scalars(select(Complaint).where(
+        Complaint.id.in_(set(wanted.values()))))}
+    return {task_id: found[number] for task_id, number in wanted.items() if number in found}
 
 
 def why_at_risk(reasons: list[str], rules: list[str], *,
@@ -209,6 +235,10 @@ def task_done(request: Request, task: PageTask, db: DbSession,
     from churnguard.workflow.services.tasks import update_task
 
     update_task(db, task, version=version, status="done", outcome=outcome or task.outcome)
+    complaint = task_complaints(db, [task]).get(task.id)
+    if (complaint is not None and task.source_key.startswith("complaint-escalation:")
+            and complaint.status == "open"):  # "respond now" done: the response is recorded
+        complaints.respond(db, complaint, version=complaint.version)
     if request.headers.get("hx-request") == "true":
         return HTMLResponse("")
     return redirect(safe_next(next, "/my-customers"))

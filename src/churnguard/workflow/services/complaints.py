@@ -39,7 +39,10 @@ def log_complaint(session: Session, customer: Customer, *, severity: str = "medi
                   received_at: datetime | None = None, policy: WorkflowPolicy = WorkflowPolicy(),
                   source_key: str | None = None) -> Complaint:
     """Record a complaint; its owner is the customer's owner and its deadline follows from the
-    severity."""
+    severity. Without a ``reason`` the reason is read from the description by the reasons
+    classifier (none when it understands nothing)."""
+    if reason is None and description.strip():
+        reason = read_reasons([description])[0]
     received_at = received_at or utcnow()
     complaint = Complaint(customer_id=customer.id, owner_id=customer.owner_id,
                           severity=severity, reason=reason, description=description,
@@ -48,6 +51,17 @@ def log_complaint(session: Session, customer: Customer, *, severity: str = "medi
     session.add(complaint)
     session.flush()
     return complaint
+
+
+def read_reasons(texts: list[str]) -> list[str | None]:
+    """The reason code of each complaint text, as the reason Pareto reads them
+    (:func:`churnguard.reasons.pareto.fill_reasons`): None where nothing is understood."""
+    import pandas as pd
+
+    from churnguard.reasons.pareto import fill_reasons
+
+    read = fill_reasons(pd.Series([None] * len(texts), dtype=object), pd.Series(texts))
+    return [None if value is None else str(value) for value in read.tolist()]
 
 
 def update_complaint(session: Session, complaint: Complaint, *, version: int | None,

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from churnguard.reasons.pareto import fill_reasons
 from churnguard.workflow.db import refresh_statistics
 from churnguard.workflow.models import Complaint, Customer, User
 from churnguard.workflow.services import (
@@ -122,12 +123,16 @@ def _import_complaints(ws: Any, session: Session, as_of: date, policy: WorkflowP
         Complaint.source_key.in_(keys))))
     customers = {c.id: c for c in session.scalars(select(Customer).where(
         Customer.id.in_(recent["customer_id"].astype(str).tolist())))}
+    given = recent["reason"] if "reason" in recent else pd.Series(None, index=recent.index)
+    recent["reason"] = fill_reasons(given, recent["text"] if "text" in recent else
+                                    pd.Series(None, index=recent.index, dtype=object))
     created = 0
     for row, key in zip(recent.to_dict("records"), keys, strict=True):  # recent complaints only
         customer = customers.get(str(row["customer_id"]))
         if key in known or customer is None:
             continue
-        complaints.log_complaint(session, customer, severity="medium", reason=row.get("reason"),
+        complaints.log_complaint(session, customer, severity="medium",
+                                 reason=row.get("reason") or "other",
                                  description=row.get("text") or "",
                                  received_at=pd.Timestamp(row["ts"]).to_pydatetime(),
                                  policy=policy, source_key=key)
