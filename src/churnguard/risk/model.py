@@ -10,8 +10,9 @@ How it fits (all inside ``fit``; ``__init__`` only stores its arguments):
 4. A logistic regression on one-hot levels and spline-expanded numbers is fitted on the same
    rows; the two log-odds are blended with the weight that ranks the validation slice best
    (``linear_blend="auto"``; a number fixes it, ``0`` turns the partner off).
-5. Calibration (``"sigmoid"`` or ``"isotonic"``) maps the blended log-odds of the validation
-   slice to probabilities.
+5. Calibration (``"sigmoid"`` or ``"isotonic"``, :mod:`churnguard.risk.calibration`) maps the
+   blended log-odds of the validation slice to probabilities that stay strictly inside (0, 1)
+   within bounds the slice's counts justify, strictly increasing in the score (no ties).
 6. With ``refit=True`` both models are refitted on all rows (LightGBM with the early-stopped
    number of trees, scaled up by 10 % for the extra rows) and keep the calibration map.
 
@@ -31,15 +32,14 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from churnguard.errors import ConfigError, NotFittedError, SchemaError
+from churnguard.risk.calibration import apply_calibrator, fit_calibrator
 from churnguard.risk.contrib import tree_contributions
 from churnguard.risk.encoding import LinearDesign, TableEncoder, _as_frame
 
@@ -143,7 +143,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
         self.best_iteration_, self.blend_weight_ = fitted["trees"], fitted["weight"]
         score = fitted["valid_score"]
         self.calibration_ = self._resolve_calibration(len(valid), target[valid])
-        self.calibrator_ = _fit_calibrator(self.calibration_, score, target[valid])
+        self.calibrator_ = fit_calibrator(self.calibration_, score, target[valid])
         if self.refit and len(valid):
             everything = np.arange(len(target))
             fitted = self._fit_parts(encoded, target, weight, everything, None,
@@ -295,14 +295,13 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Columns: probability of ``classes_[0]`` (stays) and ``classes_[1]`` (churns)."""
         score = self.decision_function(X)
-        churn = _apply_calibrator(self.calibration_, self.calibrator_, score)
+        churn = apply_calibrator(self.calibrator_, score)
         return np.column_stack([1 - churn, churn])
 
     def probability_from_score(self, score: Any) -> np.ndarray:
         """Calibrated churn probability of blended log-odds ``score``."""
         self._check_fitted()
-        return _apply_calibrator(self.calibration_, self.calibrator_,
-                                 np.asarray(score, dtype="float64"))
+        return apply_calibrator(self.calibrator_, np.asarray(score, dtype="float64"))
 
     def explain(self, X: Any, *, top: int = 3) -> pd.DataFrame:
         """Top ``top`` reasons per row; see :func:`churnguard.risk.explain.explain`."""
@@ -364,20 +363,3 @@ def _fit_linear(design: np.ndarray, target: np.ndarray,
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         return LogisticRegression(C=1.0, max_iter=500).fit(design, target, sample_weight=weight)
-
-
-def _fit_calibrator(kind: str, score: np.ndarray, target: np.ndarray) -> Any:
-    if kind == "sigmoid":
-        return LogisticRegression(C=1e6).fit(score.reshape(-1, 1), target)
-    if kind == "isotonic":
-        return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(score, target)
-    return None
-
-
-def _apply_calibrator(kind: str, calibrator: Any, score: np.ndarray) -> np.ndarray:
-    if kind == "sigmoid":
-        return calibrator.predict_proba(score.reshape(-1, 1))[:, 1]
-    if kind == "isotonic":
-        # Break ties inside an isotonic step by the raw score, so ranking is kept.
-        return np.clip(calibrator.predict(score) + 1e-6 * (expit(score) - 0.5), 0.0, 1.0)
-    return expit(score)
