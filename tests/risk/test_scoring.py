@@ -112,12 +112,19 @@ def test_fresh_workspace_scores_departure_with_value(company, scored):
         scored["profit_at_risk"].to_numpy(), rel=1e-12, nan_ok=True)
 
 
-def test_worklist_sorted_by_profit_with_lapsing_after(scored):
+def test_worklist_sorted_by_profit_with_lapsing_after(company, scored):
+    from churnguard.risk.features import features
+
     assert scored["rank"].tolist() == list(range(1, len(scored) + 1))
     lapsing = (scored["lifecycle"] == "lapsing").to_numpy()
     assert lapsing.any() and (~lapsing).any()
     assert not lapsing[: (~lapsing).sum()].any()  # every active customer before any lapsing
-    assert (lapsing == (scored["recency_days"] > 0.8 * 180)).all()
+    # silent for > 80 % of the 180 days, or told us they left (an exit survey since the
+    # last order)
+    told = features(company, AS_OF).set_index("customer_id")["exit_survey_since_order"]
+    told = told.reindex(scored["customer_id"]).to_numpy() == 1
+    assert told.any()
+    assert (lapsing == ((scored["recency_days"] > 0.8 * 180).to_numpy() | told)).all()
     for _, part in scored.groupby("lifecycle"):
         par = part["profit_at_risk"].dropna()
         assert par.is_monotonic_decreasing

@@ -121,6 +121,20 @@ CATALOG: dict[str, FeatureInfo] = {
                    "最近一次推荐意愿评分 {v}/10"),
     "nps_change": _f("service", "signed_number", "recommendation score changed by {v}",
                      "推荐意愿评分变化 {v}"),
+    "exit_survey_since_order": _f("relationship", "flag",
+                                  "answered an exit survey after the last order",
+                                  "最近一次下单后填写了流失调查"),
+    "days_since_exit_survey": _f("relationship", "int", "answered an exit survey {v} days ago",
+                                 "{v} 天前填写了流失调查"),
+    "days_since_contact": _f("service", "int", "last contact (complaint, survey, call) {v} "
+                             "days ago", "最近一次联系（投诉、调查、电话）在 {v} 天前"),
+    "contact_after_order_days": _f("service", "signed_int",
+                                   "last contact {v} days after the last order",
+                                   "最近一次联系比最近一次下单晚 {v} 天"),
+    "switching_complaints_180d": _f("service", "int", "{v} complaints about price, a "
+                                    "competitor, the market or the account owner leaving in "
+                                    "the last 180 days",
+                                    "近180天有 {v} 次投诉涉及价格、竞争对手、市场或业务员离职"),
     "avg_days_late_365d": _f("payment", "number", "pays {v} days late on average",
                              "平均逾期付款 {v} 天"),
     "max_days_late_365d": _f("payment", "int", "paid up to {v} days late in the last year",

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from churnguard.churn import ChurnDefinition, midnight, timeline_before, to_date
 from churnguard.errors import ConfigError
 from churnguard.risk.alive import p_alive
+from churnguard.risk.contact import CONTACT_COLUMNS, contact_features, contact_signals
 
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace
@@ -52,7 +53,8 @@ SERVICE_COLUMNS = ["complaints_90d", "complaints_365d", "complaints_change_90d",
                    "last_nps", "nps_change", "resolution_days_365d"]
 RELATION_COLUMNS = ["owner_left", "days_since_owner_left", "wallet_share",
                     "wallet_share_change", "segment", "region", "channel"]
-ENGINE_COLUMNS = ORDER_COLUMNS + PAYMENT_COLUMNS + SERVICE_COLUMNS + RELATION_COLUMNS
+ENGINE_COLUMNS = (ORDER_COLUMNS + PAYMENT_COLUMNS + SERVICE_COLUMNS + CONTACT_COLUMNS
+                  + RELATION_COLUMNS)
 MODEL_COLUMNS = ["p_alive"]
 FEATURE_COLUMNS = ENGINE_COLUMNS + MODEL_COLUMNS
 CATEGORICAL_COLUMNS = ["segment", "region", "channel"]
@@ -325,11 +327,12 @@ def _assemble(ws: Workspace, day: date, definition: ChurnDefinition,
     table = status.filter(status.status == "active").select("customer_id")
     for part in (purchases, payment_features(ws, day, known_until=known_until),
                  service_features(ws, day, known_until=known_until),
+                 contact_features(ws, day, known_until=known_until),
                  relationship_features(ws, day, known_until=known_until)):
         table = table.left_join(part, "customer_id")
         table = table.drop(*[c for c in table.columns if c.endswith("_right")])
     fills = {name: table[name].fill_null(0) for name in _ZERO_FILLED}
-    return table.mutate(**fills)
+    return contact_signals(table.mutate(**fills))
 
 
 def point_in_time(ws: Workspace, day: date, definition: ChurnDefinition, *,

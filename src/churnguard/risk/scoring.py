@@ -13,8 +13,8 @@ The list comes in two parts, ``lifecycle``:
 
 - ``active``: the save list, sorted by ``profit_at_risk`` (ties by ``value_if_retained``),
 - ``lapsing``: customers silent for more than ``lapsing_share`` (0.8) of an inactivity
-  definition's days — nearly lost already, a win-back list with their value — after it,
-  sorted the same way.
+  definition's days, or who answered an exit survey since their last order — lost or nearly
+  lost already, a win-back list with their value — after it, sorted the same way.
 
 ``rank`` follows that order (1 = first to call). With ``save=True`` the list is written to the
 warehouse table ``risk_scores`` (atomically, keyed by ``customer_id, as_of``: a re-run of a
@@ -142,24 +142,31 @@ def cost_to_serve_ahead(ws: Workspace, as_of: date, *,
 
 
 def lifecycle(recency_days: pd.Series | np.ndarray, churn: ChurnDefinition, *,
-              share: float = LAPSING_SHARE) -> np.ndarray:
+              share: float = LAPSING_SHARE,
+              told_left: pd.Series | np.ndarray | None = None) -> np.ndarray:
     """``lapsing`` for customers silent longer than ``share`` of an inactivity definition's
-    days, else ``active`` (always ``active`` under definitions without a silence).
+    days, or who told us they left (``told_left``: an exit survey since their last order),
+    else ``active`` (without ``told_left``, always ``active`` under definitions without a
+    silence).
 
     Examples
     --------
     >>> from churnguard.churn import Inactivity
     >>> lifecycle([10, 144, 145], Inactivity(days=180)).tolist()
     ['active', 'active', 'lapsing']
+    >>> lifecycle([10, 10], Inactivity(days=180), told_left=[0, 1]).tolist()
+    ['active', 'lapsing']
     """
     if not 0 < share <= 1:
         raise ConfigError(f"lapsing_share must be in (0, 1], e.g. 0.8 for 80% of the churn "
                           f"window; received {share!r}.")
     recency = np.asarray(recency_days, dtype="float64")
+    gone = (np.zeros(len(recency), dtype=bool) if told_left is None
+            else np.asarray(told_left, dtype="float64") == 1)
     days = getattr(churn, "days", None)
-    if not days:
-        return np.full(len(recency), "active", dtype=object)
-    return np.where(recency > share * days, "lapsing", "active").astype(object)
+    if days:
+        gone |= recency > share * days
+    return np.where(gone, "lapsing", "active").astype(object)
 
 
 def sort_worklist(frame: pd.DataFrame) -> pd.DataFrame:
@@ -269,7 +276,8 @@ def score(ws: Workspace, as_of: date | datetime | str, *, model: ChurnRiskModel 
                          bands=bands)
     result.insert(1, "as_of", pd.Timestamp(day))
     result.insert(4, "lifecycle", lifecycle(frame["recency_days"], definition,
-                                            share=lapsing_share))
+                                            share=lapsing_share,
+                                            told_left=frame["exit_survey_since_order"]))
     result.insert(5, "recency_days", frame["recency_days"].to_numpy())
     result["horizon_days"] = getattr(model, "horizon_days_", horizon_days or
                                      DEFAULT_HORIZON_DAYS)
