@@ -10,6 +10,7 @@ into mojibake), quotes that close, the same number of fields on every line, head
 from __future__ import annotations
 
 import csv
+import gzip
 import io as _io
 import re
 import zipfile
@@ -83,16 +84,23 @@ def read_source(
     except OSError as exc:
         raise DataImportError(f"{name}: cannot open the file ({exc.strerror or exc}).") from None
     suffix = path.suffix.lower()
+    compressed = suffix == ".gz"
+    if compressed:
+        suffix = Path(path.stem).suffix.lower()
+        if suffix not in (".csv", ".txt", ".tsv"):
+            raise DataImportError(f"{name}: only CSV files are read compressed (.csv.gz).")
     typed, rows = False, None
     if suffix in (".xlsx", ".xlsm"):
         frame = _read_excel(path, name, sheet)
     elif suffix in (".parquet", ".pq"):
         frame, typed = _read_parquet(path, name), True
     elif suffix in (".csv", ".txt", ".tsv", ""):
-        frame, rows = _read_csv(path, name, encoding, sep="\t" if suffix == ".tsv" else ",")
+        frame, rows = _read_csv(path, name, encoding, sep="\t" if suffix == ".tsv" else ",",
+                                compressed=compressed)
     else:
         raise DataImportError(
-            f"{name}: unsupported file type {suffix!r}. Use .csv, .xlsx or .parquet."
+            f"{name}: unsupported file type {suffix!r}. Use .csv (or .csv.gz), .xlsx or "
+            ".parquet."
         )
     frame = _clean_headers(frame)
     if frame.empty:
@@ -154,9 +162,15 @@ def _clean_headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- CSV ---------------------------------------------------------------------------------------
-def _read_csv(path: Path, name: str, encoding: str | None,
-              sep: str) -> tuple[pd.DataFrame, np.ndarray | None]:
-    text = _decode(path.read_bytes(), name, encoding)
+def _read_csv(path: Path, name: str, encoding: str | None, sep: str, *,
+              compressed: bool = False) -> tuple[pd.DataFrame, np.ndarray | None]:
+    data = path.read_bytes()
+    if compressed:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise DataImportError(f"{name}: not a readable gzip file ({exc}).") from None
+    text = _decode(data, name, encoding)
     if not text.strip():
         raise DataImportError(f"{name}: the file is empty. Export it again with a header row.")
     sep = _separator(text, sep)
