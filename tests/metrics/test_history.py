@@ -36,6 +36,7 @@ ORDERS = orders_frame(
     ]
 )
 CHURN = Inactivity(days=60)
+END = "2024-06-01"  # the data is complete up to here (tests of the end of the data: below)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_periods_before_history_start_plus_churn_window_are_warm_up(ws: Workspace) -> None:
-    kpis = loyalty_kpis(ws, "2024-01-01", "2024-06-01", churn=CHURN)
+    kpis = loyalty_kpis(ws, "2024-01-01", "2024-06-01", churn=CHURN, data_end=END)
     # Jan, Feb and Mar start before 2024-01-05 + 60 days = 03-05
     assert kpis.status.tolist() == ["warm_up"] * 3 + ["complete"] * 2
     warm = kpis.iloc[:3]
@@ -64,7 +65,9 @@ def test_periods_before_history_start_plus_churn_window_are_warm_up(ws: Workspac
 
 
 def test_an_explicit_history_start_ends_the_warm_up(ws: Workspace) -> None:
-    kpis = loyalty_kpis(ws, "2024-01-01", "2024-06-01", churn=CHURN, history_start=date(2023, 1, 1))
+    kpis = loyalty_kpis(
+        ws, "2024-01-01", "2024-06-01", churn=CHURN, history_start=date(2023, 1, 1), data_end=END
+    )
     assert kpis.status.tolist() == ["complete"] * 5
     assert kpis.new_customers.tolist() == [2, 0, 0, 1, 0]
     assert kpis.churned_customers.tolist() == [0, 0, 1, 1, 0]  # y 03-20, x 04-30
@@ -78,9 +81,11 @@ def test_an_explicit_history_start_ends_the_warm_up(ws: Workspace) -> None:
 
 
 def test_a_period_straddling_the_warm_up_end_is_warm_up(ws: Workspace) -> None:
-    one = loyalty_kpis(ws, "2024-03-01", "2024-06-01", freq=None, churn=CHURN).iloc[0]
+    one = loyalty_kpis(ws, "2024-03-01", "2024-06-01", freq=None, churn=CHURN, data_end=END).iloc[0]
     assert one.status == "warm_up" and pd.isna(one.churn_rate) and pd.isna(one.new_customers)
-    later = loyalty_kpis(ws, "2024-03-05", "2024-06-01", freq=None, churn=CHURN).iloc[0]
+    later = loyalty_kpis(ws, "2024-03-05", "2024-06-01", freq=None, churn=CHURN, data_end=END).iloc[
+        0
+    ]
     assert later.status == "complete"
     assert (later.customers_start, later.new_customers, later.churned_customers) == (2, 1, 2)
     assert later.churn_rate == pytest.approx(1.0)
@@ -88,7 +93,9 @@ def test_a_period_straddling_the_warm_up_end_is_warm_up(ws: Workspace) -> None:
 
 def test_the_warm_up_follows_the_churn_definition(ws: Workspace) -> None:
     # contracts: only the 10 grace days are unknown, so January alone is warm-up
-    kpis = loyalty_kpis(ws, "2024-01-01", "2024-04-01", churn=ContractEnd(grace_days=10))
+    kpis = loyalty_kpis(
+        ws, "2024-01-01", "2024-04-01", churn=ContractEnd(grace_days=10), data_end=END
+    )
     assert kpis.status.tolist() == ["warm_up", "complete", "complete"]
     assert np.isnan(kpis.retention_rate.iloc[0])
 
@@ -132,8 +139,10 @@ def test_kpis_command_passes_the_workspace_history_start(tmp_path: Path) -> None
     result = CliRunner().invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["status"] for r in rows] == ["warm_up"] * 3 + ["complete"] * 2
-    assert [r["new_customers"] for r in rows] == [None, None, None, 1, 0]
+    # the data ends 2024-04-10: April stops at 04-11 (partial) and May has no data
+    assert [r["status"] for r in rows] == ["warm_up"] * 3 + ["partial"]
+    assert rows[-1]["period_end"] == "2024-04-11"
+    assert [r["new_customers"] for r in rows] == [None, None, None, 1]
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0, table.output
     assert "warm_up" in table.stdout and "期间状态" in table.stdout
@@ -145,4 +154,4 @@ def test_kpis_command_passes_the_workspace_history_start(tmp_path: Path) -> None
         encoding="utf-8",
     )
     rows = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).stdout)
-    assert [r["new_customers"] for r in rows] == [2, 0, 0, 1, 0]
+    assert [r["new_customers"] for r in rows] == [2, 0, 0, 1]

@@ -21,7 +21,7 @@ def kpis(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     folder = tmp_path_factory.mktemp("loyalty") / "ws"
     ws = shop_workspace(folder)
     frame = loyalty_kpis(ws, "2024-03-01", "2024-06-01", freq="month",
-                         churn=Inactivity(days=60))
+                         churn=Inactivity(days=60), data_end="2024-06-01")
     ws.close()
     return frame
 
@@ -96,7 +96,7 @@ def test_new_customer_retention_90d(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", orders=orders)
     # the shop opened in 2023 (v bought then): no warm-up to wait for
     kpis = loyalty_kpis(ws, "2024-01-01", "2024-06-01", freq="month", churn=Inactivity(200),
-                        history_start="2023-01-01")
+                        history_start="2023-01-01", data_end="2024-06-01")
     assert kpis.status.tolist() == ["complete"] * 5
     # January: p yes, q no, r no, s no → 1/4; February: t → 1/1; March: u immature (NaN)
     assert kpis.new_customer_retention_90d.tolist()[:3] == pytest.approx([0.25, 1.0, np.nan],

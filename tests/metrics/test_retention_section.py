@@ -23,9 +23,10 @@ def test_retention_section(tmp_path: Path) -> None:
     kpis = section.tables[0][1]
     assert kpis["month 月份"].tolist()[-3:] == ["2024-03", "2024-04", "2024-05"]
     # the data starts 2023-11-01: under the workspace's 180 days nobody can churn before
-    # 2024-04-29, so March and April are warm-up months without retention figures
+    # 2024-04-29, so March and April are warm-up months without retention figures; the data
+    # ends 2024-05-20, so May is partial (it stops at 05-21)
     assert kpis["状态 status"].tolist()[-3:] == ["预热期 warm-up", "预热期 warm-up",
-                                                "完整 complete"]
+                                                "不完整 partial"]
     assert kpis["留存率 retention"].tolist()[-3:] == ["", "", "100.0%"]
     assert "2023-11-01" in section.intro and "2024-04-29" in section.intro
     assert "预热期 warm-up" in section.intro
@@ -37,6 +38,7 @@ def test_retention_section(tmp_path: Path) -> None:
     kpis = section.tables[0][1]
     expected = loyalty_kpis(ws, "2024-03-01", "2024-06-01", churn=Inactivity(180),
                             history_start="2022-01-01")
+    assert expected.status.tolist() == ["complete", "complete", "partial"]
     assert expected.retention_rate.tolist() == [1.0, 1.0, 1.0]
     assert kpis["留存率 retention"].tolist()[-3:] == ["100.0%"] * 3
     assert kpis["期末客户 end"].tolist()[-3:] == expected.customers_end.tolist()

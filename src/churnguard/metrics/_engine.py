@@ -93,26 +93,31 @@ def orders_between(ws: Workspace, first: date, end: date) -> ir.Table:
 def customer_period_revenue(ws: Workspace, periods: Periods) -> ir.Table:
     """Net revenue and purchases per customer and period, previous period (−1) included.
 
-    Columns ``customer_id``, ``period``, ``revenue`` (returns included) and ``purchases``
-    (order rows with ``amount >= 0``).
+    Columns ``customer_id``, ``period``, ``revenue`` (returns included), ``purchases``
+    (order rows with ``amount >= 0``) and ``compared``: the revenue the next period is compared
+    with (all of it, but only the first days of the period before a partial last period:
+    :meth:`Periods.compared`).
     """
     orders = orders_between(ws, periods.previous, periods.bounds[-1])
     orders = orders.mutate(period=periods.index(orders.order_date))
+    counted = periods.compared(orders.order_date, orders.period)
     return orders.group_by(["customer_id", "period"]).aggregate(
-        revenue=orders.amount.sum(), purchases=(orders.amount >= 0).cast("int64").sum())
+        revenue=orders.amount.sum(), purchases=(orders.amount >= 0).cast("int64").sum(),
+        compared=ibis.ifelse(counted, orders.amount, 0.0).sum())
 
 
 def current_and_previous(revenue: ir.Table, periods: Periods) -> ir.Table:
     """Per customer and period 0…n−1: ``current`` and ``previous`` period revenue.
 
     One full outer join of the per-period revenue with itself shifted by a period (a customer
-    appears in a period when they had revenue in it or in the period before).
+    appears in a period when they had revenue in it or in the period before). ``previous`` is
+    the ``compared`` revenue: equal lengths when the last period is partial.
     """
     current = revenue.filter((revenue.period >= 0) & (revenue.period < periods.n)).select(
         "customer_id", "period", current=revenue.revenue)
     before = revenue.filter(revenue.period + 1 < periods.n).select(
         before_customer=revenue.customer_id, next_period=revenue.period + 1,
-        previous=revenue.revenue).view()
+        previous=revenue.compared).view()
     both = current.outer_join(before, [current.customer_id == before.before_customer,
                                        current.period == before.next_period])
     return both.select(

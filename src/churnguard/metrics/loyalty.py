@@ -105,6 +105,7 @@ def loyalty_kpis(
     lookback_days: int = 365,
     *,
     history_start: date | datetime | str | None = None,
+    data_end: date | datetime | str | None = None,
 ) -> pd.DataFrame:
     """The ten loyalty KPIs and the customer-base accounting, one row per period.
 
@@ -115,7 +116,10 @@ def loyalty_kpis(
     ``status`` says how far a row can be trusted: ``warm_up`` when the period starts before
     ``history_start + churn.warm_up_days()`` (the data begins mid-stream: nobody can have
     churned yet and customers who bought before the data look new, so the columns
-    ``WARM_UP_COLUMNS`` are null there), else ``complete``.
+    ``WARM_UP_COLUMNS`` are null there); ``partial`` when the period is cut short by ``end``
+    or by ``data_end`` (the last period then stops at ``data_end``, and its period-over-period
+    comparisons — ``nrr_mom``, ``grr_mom`` — use the same number of days at the start of the
+    period before); else ``complete``.
 
     Parameters
     ----------
@@ -132,6 +136,8 @@ def loyalty_kpis(
     history_start
         The first day of the history (default: the first order in the data). The workspace
         keeps it as ``ws.history_start()`` (``[data] history_start`` in churnguard.toml).
+    data_end
+        The day after the last day with data (default: the day after the last order).
 
     Returns
     -------
@@ -162,12 +168,16 @@ def loyalty_kpis(
     >>> loyalty_kpis(ws, "2024-01-01", "2024-04-01", churn=Inactivity(days=30))["status"].tolist()
     ['warm_up', 'warm_up', 'complete']
     """
-    periods = Periods.make(start, end, freq=freq)
+    Periods.make(start, end, freq=freq)   # the arguments' errors before any query
     if not isinstance(lookback_days, int) or lookback_days < 1:
         from churnguard.errors import ConfigError
 
         raise ConfigError(f"lookback_days must be a positive number of days, received "
                           f"{lookback_days!r}.")
+    first, last = data_span(ws) if history_start is None or data_end is None else (None, None)
+    first = first if history_start is None else to_date(history_start)
+    last = last if data_end is None else to_date(data_end)
+    periods = Periods.make(start, end, freq=freq, data_end=last)
     end = periods.bounds[-1]
     events = cached_events(ws, churn, end)
     spells = churn_spells(events, periods)
@@ -183,18 +193,21 @@ def loyalty_kpis(
             | _complaint_sums(ws, periods, size) | wallet_sums(ws, periods, size))
     lookback = _lookback_revenue(ws, periods, lookback_days)
     frame = _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
-    first = data_span(ws)[0] if history_start is None else to_date(history_start)
     warm_up_end = None if first is None else plus(first, churn.warm_up_days())
-    return _mark_warm_up(frame, periods, warm_up_end)
+    return _mark_status(frame, periods, warm_up_end, last)
 
 
-def _mark_warm_up(frame: pd.DataFrame, periods: Periods,
-                  warm_up_end: date | None) -> pd.DataFrame:
+def _mark_status(frame: pd.DataFrame, periods: Periods, warm_up_end: date | None,
+                 data_end: date | None) -> pd.DataFrame:
     """``status`` per period, and the warm-up columns nulled in warm-up periods."""
     starts = np.array(periods.starts, dtype="datetime64[D]")
+    ends = np.array(periods.ends, dtype="datetime64[D]")
     warm = (np.zeros(periods.n, dtype=bool) if warm_up_end is None
             else starts < np.datetime64(warm_up_end, "D"))
-    frame["status"] = np.where(warm, "warm_up", "complete")
+    cut = np.zeros(periods.n, dtype=bool) if data_end is None else (
+        ends > np.datetime64(data_end, "D"))
+    cut[-1] |= periods.partial
+    frame["status"] = np.select([warm, cut], ["warm_up", "partial"], "complete")
     for column in COUNT_COLUMNS:
         frame[column] = frame[column].astype("Int64")
     for column in WARM_UP_COLUMNS:
