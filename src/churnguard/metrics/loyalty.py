@@ -156,7 +156,7 @@ def loyalty_kpis(
     ...     "customer_id": ["a", "a", "b"], "amount": [10.0, 30.0, 20.0],
     ...     "order_date": ["2024-01-05", "2024-02-10", "2024-01-20"]}))
     >>> kpis = loyalty_kpis(ws, "2024-02-01", "2024-04-01", churn=Inactivity(days=30),
-    ...                     history_start="2024-01-01")   # the shop opened on 2024-01-01
+    ...                     history_start="2024-01-01", data_end="2024-04-01")
     >>> cols = ["customers_start", "churned_customers", "reactivated_customers", "customers_end"]
     >>> kpis[cols].values.tolist()
     [[2, 2, 1, 1], [1, 1, 0, 0]]
@@ -164,9 +164,13 @@ def loyalty_kpis(
     [0.5, 0.0]
     >>> kpis["status"].tolist()    # churn can show from 2024-01-31 (history start + 30 days)
     ['complete', 'complete']
-    >>> # without it the history starts at the first order, 2024-01-05: warm-up to 02-04
-    >>> loyalty_kpis(ws, "2024-01-01", "2024-04-01", churn=Inactivity(days=30))["status"].tolist()
-    ['warm_up', 'warm_up', 'complete']
+
+    By default the history starts at the first order (2024-01-05: warm-up to 02-04) and the
+    last period stops at the end of the data (the last order is on 02-10):
+
+    >>> k = loyalty_kpis(ws, "2024-01-01", "2024-04-01", churn=Inactivity(days=30))
+    >>> k["status"].tolist(), str(k["period_end"].iloc[-1].date())
+    (['warm_up', 'warm_up'], '2024-02-11')
     """
     Periods.make(start, end, freq=freq)   # the arguments' errors before any query
     if not isinstance(lookback_days, int) or lookback_days < 1:
