@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from churnguard.io.line_orders import is_in
+
 MATCH_DAYS = 30
 _MAX_ROUNDS = 1_000
 
@@ -73,9 +75,11 @@ def match_cancellations(lines: pd.DataFrame, cancelled: np.ndarray) -> tuple[np.
     >>> voided.tolist(), other.tolist()
     ([False, True, True], [None, 'C3', '2'])
     """
+    if not cancelled.any():
+        return np.zeros(len(lines), dtype=bool), pd.Series(None, index=lines.index, dtype=object)
     frame = _keys(lines)
     pairs = []
-    if "cancels" in lines.columns:
+    if "cancels" in lines.columns and lines["cancels"].notna().any():
         by_reference = cancelled & lines["cancels"].notna().to_numpy()
         pairs.append(_match_by_reference(frame, lines["cancels"], by_reference, cancelled))
         cancelled = cancelled & ~by_reference
@@ -139,7 +143,7 @@ def _match_by_amount(frame: pd.DataFrame, cancelled: np.ndarray, taken: np.ndarr
     with_customer = frame["customer_id"].notna().to_numpy()
     cancel = frame[cancelled & with_customer]
     purchase = frame[~cancelled & with_customer & ~taken]
-    purchase = purchase[purchase[keys[0]].isin(cancel[keys[0]])]
+    purchase = purchase[is_in(purchase[keys[0]], cancel[keys[0]].unique())]
     found: list[pd.DataFrame] = []
     window = pd.Timedelta(days=MATCH_DAYS)
     for _ in range(_MAX_ROUNDS):

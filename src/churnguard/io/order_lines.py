@@ -28,7 +28,7 @@ from churnguard.io.compute import (
     parse_compute,
 )
 from churnguard.io.dates import DateOrder
-from churnguard.io.line_orders import derive_orders, new_customers, order_customer_conflicts
+from churnguard.io.line_orders import derive_orders, is_in, new_customers, order_customer_conflicts
 from churnguard.io.line_writes import write_lines
 from churnguard.io.load import LoadResult, _save_mapping, _summary, _write_quarantine
 from churnguard.io.normalise import Problem, rename_columns
@@ -291,7 +291,7 @@ def _summary_of(
         rows_read=len(mine),
         inserted=max(inserted, 0),
         updated=updated,
-        orders=int(orders["order_id"].isin(mine["order_id"]).sum()),
+        orders=int(is_in(orders["order_id"], mine["order_id"].unique()).sum()),
         customers_created=len(customers),
         revenue=float(amount.sum()),
         unattributed_lines=int((~attributed).sum()),
