@@ -64,7 +64,8 @@ def p_alive(patterns: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
             warnings.simplefilter("ignore")
             model = BetaGeo().fit(btyd_inputs(patterns),
                                   weights=patterns["customers"].to_numpy(dtype="float64"))
-            alive[known] = model.p_alive(btyd_inputs(frame[known])).to_numpy()
+            inputs = frame[["purchase_days", "recency_days", "tenure_days"]]  # no wide copy
+            alive[known] = model.p_alive(btyd_inputs(inputs[known])).to_numpy()
     except (ChurnguardError, ValueError, FloatingPointError):
         pass
     return alive

@@ -79,7 +79,8 @@ def order_features(ws: Workspace, as_of: date, *, known_until: date | None = Non
     """Purchase and spend features per customer with an order before ``as_of`` (before
     ``known_until`` when given; times are still measured at ``as_of``).
 
-    One pass of plain conditional aggregates over the orders; the distinct counts of
+    One pass of plain conditional aggregates over the orders, the lateness of invoices
+    (:data:`PAYMENT_COLUMNS`, see :func:`payment_features`) included; the distinct counts of
     categories and products are counted from ``(customer, category)`` and
     ``(customer, product)`` pairs, which engines do much faster than ``COUNT(DISTINCT …)``
     inside the big aggregate. Besides the features it keeps ``purchase_days`` (distinct
@@ -109,6 +110,7 @@ def order_features(ws: Workspace, as_of: date, *, known_until: date | None = Non
         revenue_365_545=revenue(365, 545), revenue_180_360=revenue(180, 360),
         orders_before_180=orders.order_id.count(where=buy & (age > 180)),
         revenue_before_180=orders.amount.sum(where=age > 180).fill_null(0.0),
+        **_payment_aggregates(orders, as_of, cut),
     )
     agg = agg.filter(agg.last_day.notnull())
     for part in (_purchase_days(ws, cut), _breadth(orders.filter(buy))):
@@ -155,6 +157,7 @@ def order_features(ws: Workspace, as_of: date, *, known_until: date | None = Non
         order_value_ratio_180d=ibis.ifelse(aov_earlier > 0, aov_recent / aov_earlier,
                                            ibis.null("float64")),
         last_gap_ratio=ibis.ifelse(gap > 0, last_gap / gap, ibis.null("float64")),
+        **_payment_columns(agg),
         purchase_days=agg.purchase_days,
     )
 
@@ -189,29 +192,52 @@ def _breadth(purchases: ir.Table) -> ir.Table:
 def payment_features(ws: Workspace, as_of: date, *,
                      known_until: date | None = None) -> ir.Table:
     """Lateness of invoices due in the last 365 days; unpaid ones count as late until paid
-    (payments known by ``known_until``, default ``as_of``)."""
+    (payments known by ``known_until``, default ``as_of``), for the customers with such an
+    invoice.
+
+    :func:`order_features` computes the same columns in its own pass over the orders; this
+    query on its own is the reference it is tested against.
+    """
     cut = known_until or as_of
     orders = ws.table("orders")
+    orders = orders.filter(orders.order_date < midnight(cut), _invoice_due(orders, as_of))
+    agg = orders.group_by("customer_id").aggregate(**_payment_aggregates(orders, as_of, cut))
+    return agg.select("customer_id", **_payment_columns(agg))
+
+
+def _invoice_due(orders: ir.Table, as_of: date) -> ir.BooleanValue:
+    """Invoices due in the 365 days before ``as_of``."""
     due = orders.due_date.cast("date")
-    orders = orders.filter(orders.order_date < midnight(cut), due.notnull(),
-                           due < as_of, _days_between(as_of, due) <= 365)
+    return due.notnull() & (due < as_of) & (_days_between(as_of, due) <= 365)
+
+
+def _payment_aggregates(orders: ir.Table, as_of: date, cut: date) -> dict[str, ir.Value]:
+    """Per-customer aggregates of the invoices due in the 365 days before ``as_of`` among
+    ``orders`` (payments known before ``cut``): the other rows are left out by each
+    aggregate's filter, so they can sit in one aggregate with the order features."""
+    due = orders.due_date.cast("date")
+    invoice = _invoice_due(orders, as_of)
     paid = orders.paid_date.cast("date")
     settled = paid.notnull() & (paid < cut)
     late = ibis.ifelse(settled, ibis.greatest(_days_between(paid, due), 0),
                        _days_between(as_of, due))
-    orders = orders.mutate(late=late, settled=settled, recent=_days_between(as_of, due) <= 180)
-    late_flag = (orders.late > 0).cast("float64")
-    agg = orders.group_by("customer_id").aggregate(
-        avg_days_late_365d=orders.late.mean(),
-        max_days_late_365d=orders.late.max(),
-        late_share_365d=late_flag.mean(),
-        overdue_invoices=orders.order_id.count(where=~orders.settled),
-        late_recent=late_flag.mean(where=orders.recent),
-        late_before=late_flag.mean(where=~orders.recent),
-    )
-    return agg.select("customer_id", "avg_days_late_365d", "max_days_late_365d",
-                      "late_share_365d", "overdue_invoices",
-                      late_share_change_180d=agg.late_recent - agg.late_before)
+    late_flag = (late > 0).cast("float64")
+    recent = _days_between(as_of, due) <= 180
+    return {
+        "avg_days_late_365d": late.mean(where=invoice),
+        "max_days_late_365d": late.max(where=invoice),
+        "late_share_365d": late_flag.mean(where=invoice),
+        "overdue_invoices": orders.order_id.count(where=invoice & ~settled),
+        "late_recent": late_flag.mean(where=invoice & recent),
+        "late_before": late_flag.mean(where=invoice & ~recent),
+    }
+
+
+def _payment_columns(agg: ir.Table) -> dict[str, ir.Value]:
+    return {"avg_days_late_365d": agg.avg_days_late_365d,
+            "max_days_late_365d": agg.max_days_late_365d,
+            "late_share_365d": agg.late_share_365d, "overdue_invoices": agg.overdue_invoices,
+            "late_share_change_180d": agg.late_recent - agg.late_before}
 
 
 def service_features(ws: Workspace, as_of: date, *,
@@ -320,13 +346,12 @@ def feature_table(ws: Workspace, as_of: date | datetime | str, *,
 
 def _assemble(ws: Workspace, day: date, definition: ChurnDefinition,
               purchases: ir.Table, known_until: date | None = None) -> ir.Table:
-    """The customers active at ``known_until`` (default ``day``) joined to their order
-    (``purchases``), payment, service and relationship features; keeps ``purchase_days`` for
-    ``p_alive``."""
+    """The customers active at ``known_until`` (default ``day``) joined to their order and
+    payment (``purchases``, from :func:`order_features`), service and relationship
+    features; keeps ``purchase_days`` for ``p_alive``."""
     status = definition.status(ws, known_until or day)
     table = status.filter(status.status == "active").select("customer_id")
-    for part in (purchases, payment_features(ws, day, known_until=known_until),
-                 service_features(ws, day, known_until=known_until),
+    for part in (purchases, service_features(ws, day, known_until=known_until),
                  contact_features(ws, day, known_until=known_until),
                  relationship_features(ws, day, known_until=known_until)):
         table = table.left_join(part, "customer_id")
