@@ -321,6 +321,6 @@ def order_lines_summary(result: OrderLinesResult) -> list[str]:
             f"cancellations/returns: {result.cancellations:,} lines; "
             f"{result.voided_purchases:,} purchase lines voided ({result.voided_amount:,.2f}); "
             f"{result.returns_unmatched:,} unmatched returns reduce revenue by "
-            f"{-result.returns_unmatched_amount:,.2f}"
+            f"{abs(result.returns_unmatched_amount):,.2f}"
         )
     return lines
