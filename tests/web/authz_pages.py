@@ -50,7 +50,8 @@ PAGE_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/campaigns/preview"): Case(PAGE_MANAGERS),
     # max's team has no churned customer: the campaign filter is scoped, so it selects none
     ("POST", "/campaigns"): Case({**PAGE_MANAGERS, "other_manager": 422},
-                                 form={"name": "win back", "status": "churned"}),
+                                 form={"name": "win back", "status": "churned",
+                                       "create_tasks": "true"}),
     ("GET", "/campaigns/{campaign_id}"): Case(PAGE_OWNERS_MANAGER,
                                               path={"campaign_id": "campaign"}),
     ("GET", "/archive"): Case(PAGE_ANY_USER),

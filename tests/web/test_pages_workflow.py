@@ -65,7 +65,7 @@ def test_campaign_from_a_filter_with_holdout_and_results(shop):  # noqa: F811
     assert 'data-count="2"' in preview
     response = post(client, "/campaigns", {"name": "大客户回访", "kind": "retention",
                                            "segment": "enterprise", "holdout_share": "0.5",
-                                           "status": ""})
+                                           "status": "", "create_tasks": "true"})
     assert response.status_code == 303
     with app.state.sessionmaker() as db:
         campaign = db.scalar(select(Campaign))
@@ -73,6 +73,8 @@ def test_campaign_from_a_filter_with_holdout_and_results(shop):  # noqa: F811
         assert campaign.name == "大客户回访" and campaign.holdout_share == 0.5
         assert sorted(m.customer_id for m in members) == ["b", "d"]
         assert sorted(m.group for m in members) == ["holdout", "treatment"]
+        treated = next(m for m in members if m.group == "treatment")
+        assert db.get(Task, treated.task_id).customer_id == treated.customer_id
         for member in members:
             member.outcome = "success" if member.group == "treatment" else "failure"
         db.commit()
@@ -86,6 +88,27 @@ def test_campaign_filter_that_selects_nobody_is_refused(shop):  # noqa: F811
     response = post(client_for(app, "manager"), "/campaigns",
                     {"name": "x", "status": "churned", "holdout_share": "0.2"})
     assert response.status_code == 422 and "selects no customers" in response.text
+
+
+def test_campaign_that_mails_customers_needs_a_valid_template(shop):  # noqa: F811
+    _, app, _ = shop
+    client = client_for(app, "manager")
+    base = {"name": "x", "segment": "enterprise", "status": "", "holdout_share": "0"}
+    nothing = post(client, "/campaigns", base)
+    assert nothing.status_code == 422 and "choose at least one" in nothing.text
+    typo = post(client, "/campaigns", {**base, "channel": "email", "subject_en": "Hi {nmae}",
+                                       "body_en": "b"})
+    assert typo.status_code == 422 and "unknown field {nmae}" in typo.text
+    ok = post(client, "/campaigns", {**base, "channel": "email", "offer": "9折",
+                                     "subject_zh": "{name}专享", "body_zh": "{offer}"})
+    assert ok.status_code == 303
+    with app.state.sessionmaker() as db:
+        campaign = db.scalar(select(Campaign))
+        assert campaign.templates == {"zh": {"subject": "{name}专享", "body": "{offer}"}}
+        # the shop's customers have no address: nobody mailed, each says why
+        reasons = {m.skipped_reason for m in db.scalars(select(CampaignMember))}
+        assert reasons == {"no_address"}
+    assert "Not contacted: no email address" in client.get(ok.headers["location"]).text
 
 
 def test_reps_cannot_run_campaigns(shop):  # noqa: F811

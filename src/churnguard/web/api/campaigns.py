@@ -13,8 +13,8 @@ from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import DbSession, Manager
 from churnguard.workflow.errors import PermissionDeniedError
 from churnguard.workflow.models import Campaign, CampaignMember, ChurnRecord, Customer
+from churnguard.workflow.services import campaign_reach, scope
 from churnguard.workflow.services import campaigns as service
-from churnguard.workflow.services import scope
 from churnguard.workflow.settings import WorkflowPolicy
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -32,6 +32,11 @@ class CampaignCreate(BaseModel):
     seed: Seed = 0
     starts_on: Day | None = None
     ends_on: Day | None = None
+    # how POST /campaigns/{id}/contact reaches the treatment group (tasks and/or email)
+    create_tasks: bool = True
+    channel: ShortText | None = None
+    offer: ShortText | None = None
+    templates: dict[ShortText, dict[ShortText, str]] | None = None
 
 
 class Outcomes(BaseModel):
@@ -63,6 +68,8 @@ def create(body: CampaignCreate, user: Manager, db: DbSession) -> dict[str, Any]
     campaign = service.create_campaign(db, body.name, ids, kind=body.kind,
                                        holdout_share=body.holdout_share, seed=body.seed,
                                        starts_on=body.starts_on, ends_on=body.ends_on, by=user)
+    campaign_reach.set_reach(campaign, create_tasks=body.create_tasks, channel=body.channel,
+                             offer=body.offer, templates=body.templates)
     return service.campaign_effect(db, campaign)
 
 
@@ -75,10 +82,11 @@ def get_campaign(campaign_id: RecordId, user: Manager, db: DbSession) -> dict[st
 @router.post("/{campaign_id}/contact")
 def contact(campaign_id: RecordId, user: Manager, db: DbSession, request: Request
             ) -> dict[str, int]:
-    """Mark the treatment group contacted (customers at the contact cap are skipped); a
-    manager contacts the targets in their team."""
+    """Reach the treatment group as the campaign says (tasks for owners and/or email through
+    the outbox); customers at the contact cap, opted out of marketing or (email only) without
+    an address are skipped. A manager contacts the targets in their team."""
     policy = WorkflowPolicy.of(request.app.state.workspace)
-    return service.contact_treatment(
+    return campaign_reach.launch(
         db, scope.get_campaign(db, user, campaign_id), policy=policy,
         only=scope.on_visible_customer(user, CampaignMember.customer_id))
 

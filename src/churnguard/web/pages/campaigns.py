@@ -11,12 +11,13 @@ from sqlalchemy import Select, func, select
 
 from churnguard.constraints import RecordId, Seed, Share
 from churnguard.web.deps import DbSession
-from churnguard.web.pages.common import page_role, redirect, render
+from churnguard.web.pages.common import page_role, redirect, render, workspace
 from churnguard.workflow.errors import InvalidInputError
 from churnguard.workflow.models import Campaign, CampaignMember, ChurnRecord, Customer, User
 from churnguard.workflow.models.campaigns import CAMPAIGN_KINDS
+from churnguard.workflow.services import campaign_reach, scope
 from churnguard.workflow.services import campaigns as campaign_service
-from churnguard.workflow.services import scope
+from churnguard.workflow.settings import WorkflowPolicy
 
 router = APIRouter()
 Manager = Annotated[User, page_role("manager", "admin")]
@@ -68,24 +69,38 @@ def preview(request: Request, user: Manager, db: DbSession, status: str = "", ti
 
 
 @router.post("/campaigns")
-def launch(user: Manager, db: DbSession, name: Annotated[str, Form()],
+def launch(request: Request, user: Manager, db: DbSession, name: Annotated[str, Form()],
            kind: Annotated[str, Form()] = "win_back",
            holdout_share: Annotated[Share, Form()] = 0.2,
            status: Annotated[str, Form()] = "", tier: Annotated[str, Form()] = "",
            segment: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            core_only: Annotated[bool, Form()] = False,
-           seed: Annotated[Seed, Form()] = 0) -> Response:
-    """Create the campaign, draw the holdout at random, and give owners a task per target."""
+           seed: Annotated[Seed, Form()] = 0,
+           create_tasks: Annotated[bool, Form()] = False,
+           channel: Annotated[str, Form(max_length=20)] = "",
+           offer: Annotated[str, Form(max_length=500)] = "",
+           subject_zh: Annotated[str, Form(max_length=300)] = "",
+           body_zh: Annotated[str, Form(max_length=5000)] = "",
+           subject_en: Annotated[str, Form(max_length=300)] = "",
+           body_en: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    """Create the campaign, draw the holdout at random, and reach the treatment group: a task
+    per target for its owner and/or a mail from the template in the customer's language."""
+    reach = {"create_tasks": create_tasks, "channel": channel or None, "offer": offer,
+             "templates": {"zh": {"subject": subject_zh, "body": body_zh},
+                           "en": {"subject": subject_en, "body": body_en}}}
     campaign = launch_campaign(db, user, name=name, kind=kind, holdout_share=holdout_share,
-                               seed=seed, status=status, tier=tier, segment=segment,
-                               reason=reason, core_only=core_only)
+                               seed=seed, reach=reach, policy=WorkflowPolicy.of(
+                                   workspace(request)), status=status, tier=tier,
+                               segment=segment, reason=reason, core_only=core_only)
     return redirect(f"/campaigns/{campaign.id}")
 
 
 def launch_campaign(db: Any, user: User, *, name: str, kind: str, holdout_share: float,
-                    seed: int = 0, **filters: Any) -> Campaign:
-    """Create a campaign on the customers matching ``filters``, draw its holdout and contact
-    the treatment group (within the contact-pressure cap)."""
+                    seed: int = 0, reach: dict[str, Any] | None = None,
+                    policy: WorkflowPolicy | None = None, **filters: Any) -> Campaign:
+    """Create a campaign on the customers matching ``filters``, draw its holdout and reach
+    the treatment group (within the contact-pressure cap, never opted-out customers); without
+    ``reach``, a task per target for its owner."""
     if not name.strip():
         raise InvalidInputError("give the campaign a name.")
     ids = list(db.scalars(target_query(user, **filters).with_only_columns(Customer.id)
@@ -98,7 +113,8 @@ def launch_campaign(db: Any, user: User, *, name: str, kind: str, holdout_share:
     campaign = campaign_service.create_campaign(
         db, name.strip(), ids, kind=kind, holdout_share=holdout_share, seed=seed,
         starts_on=date.today(), by=user)
-    campaign_service.contact_treatment(db, campaign)
+    campaign_reach.set_reach(campaign, **(reach or {"create_tasks": True}))
+    campaign_reach.launch(db, campaign, policy=policy or WorkflowPolicy())
     return campaign
 
 

@@ -28,7 +28,7 @@ import string
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, insert, select, true, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm import Session
 
 from churnguard.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -166,10 +166,13 @@ def launch(
             CampaignMember.group == "treatment",
             CampaignMember.contacted_at.is_(None),
             CampaignMember.skipped_reason.is_(None),
-            true() if only is None else only,
-        )
+            )
         .order_by(Customer.value_if_retained.desc().nulls_last(), Customer.id),
     )
+    if only is not None:  # a separate query: the clause's subquery would correlate above
+        allowed = set(session.scalars(select(CampaignMember.id).where(
+            CampaignMember.campaign_id == campaign.id, only)))
+        members = members[members["id"].isin(allowed)].reset_index(drop=True)
     capped = over_cap(session, members["customer_id"].tolist(), at=at, policy=policy)
     reason = pd.Series(None, index=members.index, dtype=object)
     reason[members["customer_id"].isin(capped)] = "contact_cap"
