@@ -38,6 +38,7 @@ COMMAND_MODULES: list[str] = [
     "churnguard.cli.value_cmds",
     "churnguard.cli.workflow_cmds",
     "churnguard.cli.notify_cmds",
+    "churnguard.cli.refresh_cmd",
 ]
 
 for _name in COMMAND_MODULES:
