@@ -82,38 +82,93 @@ def logo_vs_revenue_option(kpis: pd.DataFrame, lang: str) -> dict[str, Any]:
     return option
 
 
+COHORT_BINS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 100))
+COHORT_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")  # light → dark blue
+
+
 def cohort_option(cohort: pd.DataFrame, lang: str) -> dict[str, Any]:
-    """The cohort triangle as a heatmap: cohorts down, months since first order across."""
+    """The cohort triangle as a heatmap: cohorts down, months since first order across.
+
+    Five bands of one blue from light (few) to dark (many), the legend beside the grid (not
+    over the axis), dark labels on light cells and white on dark ones.
+    """
     cohorts = sorted(cohort["cohort"].unique())
     ages = list(range(int(cohort["age"].max()) + 1)) if not cohort.empty else []
     row = {c: i for i, c in enumerate(cohorts)}
-    data = [[int(a), row[c], round(float(v) * 100)]
-            for c, a, v in cohort[["cohort", "age", "value"]].itertuples(index=False)]
+    data = []
+    for c, a, v in cohort[["cohort", "age", "value"]].itertuples(index=False):
+        share = round(float(v) * 100)
+        data.append({"value": [int(a), row[c], share],
+                     "label": {"color": "#fff" if share >= 60 else "#1f2933"}})
+    pieces = [{"min": low, "max": high, "label": f"{low}–{high}%", "color": colour}
+              for (low, high), colour in zip(COHORT_BINS, COHORT_COLOURS, strict=True)]
     return {
         "tooltip": {"position": "top"}, "animation": False,
-        "grid": {"left": 70, "right": 20, "top": 20, "bottom": 70},
+        "grid": {"left": 70, "right": 96, "top": 12, "bottom": 44},
         "xAxis": {"type": "category", "data": [str(a) for a in ages], "splitArea": {"show": True},
                   "name": translate("dash.cohort_axis", lang), "nameLocation": "middle",
-                  "nameGap": 28},
+                  "nameGap": 26},
         "yAxis": {"type": "category", "data": cohorts, "inverse": True,
                   "splitArea": {"show": True}},
-        "visualMap": {"min": 0, "max": 100, "calculable": True, "orient": "horizontal",
-                      "left": "center", "bottom": 0, "itemHeight": 120,
-                      "inRange": {"color": ["#fff5f0", "#fb6a4a", "#1f6feb"]}},
+        "visualMap": {"type": "piecewise", "pieces": pieces, "orient": "vertical", "right": 0,
+                      "top": "middle", "itemWidth": 14, "itemHeight": 12, "textGap": 6},
         "series": [{"name": translate("dash.cohort", lang), "type": "heatmap", "data": data,
-                    "label": {"show": len(ages) <= 13, "fontSize": 9}}],
+                    "itemStyle": {"borderColor": "#fff", "borderWidth": 1},
+                    "label": {"show": len(ages) <= 13, "fontSize": 10}}],
     }
+
+
+TIER_ORDER = ("core", "growth", "maintain", "low", "unranked", "new", "churned")
+
+
+def sankey_parts(migration: pd.DataFrame
+                 ) -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]]:
+    """The Sankey's nodes (``("source"|"target", state)``) and links (source, target, customers).
+
+    Every value tier appears on both sides, even one nobody moved into or out of ("Low value"
+    with nobody left in it still shows on the right, with 0); ``new`` only starts flows.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"source": ["core", "low"], "target": ["core", "churned"],
+    ...                   "customers": [3, 1]})
+    >>> sankey_parts(m)[0]  # doctest: +NORMALIZE_WHITESPACE
+    [('source', 'core'), ('source', 'low'), ('target', 'core'), ('target', 'low'),
+     ('target', 'churned')]
+    """
+    seen = set(migration["source"]) | set(migration["target"])
+    order = [s for s in TIER_ORDER if s in seen] + sorted(seen - set(TIER_ORDER))
+    tiers = [s for s in order if s not in ("new", "churned")]
+    left = [s for s in order if s in tiers or s in set(migration["source"])]
+    right = [s for s in order if s != "new" and (s in tiers or s in set(migration["target"]))]
+    nodes = [("source", s) for s in left] + [("target", t) for t in right]
+    links = [(str(s), str(t), int(v)) for s, t, v in
+             migration[["source", "target", "customers"]].itertuples(index=False)]
+    return nodes, links
 
 
 def sankey_option(migration: pd.DataFrame, lang: str) -> dict[str, Any]:
     """Tier migration as a Sankey diagram (start tiers on the left, end tiers on the right)."""
-    start = [f"{tier_label(s, lang)} ›" for s in migration["source"]]
-    end = [f"› {tier_label(t, lang)}" for t in migration["target"]]
-    nodes = [{"name": n} for n in dict.fromkeys(start + end)]
-    links = [{"source": s, "target": t, "value": int(v)}
-             for s, t, v in zip(start, end, migration["customers"], strict=True)]
+    nodes, links = sankey_parts(migration)
+
+    def name(side: str, state: str) -> str:
+        label = tier_label(state, lang)
+        return f"{label} ›" if side == "source" else f"› {label}"
+
+    flows = dict.fromkeys(nodes, 0)
+    for source, target, count in links:
+        flows[("source", source)] += count
+        flows[("target", target)] += count
+    colour = {state: PALETTE[i % len(PALETTE)] for i, state in enumerate(TIER_ORDER)}
+    data = [{"name": name(side, state), "depth": 0 if side == "source" else 1,
+             "itemStyle": {"color": colour.get(state, PALETTE[-1])},
+             "label": {"formatter": f"{{b}} ({flows[(side, state)]})"}}
+            for side, state in nodes]
     return {"tooltip": {"trigger": "item"}, "animation": False, "color": PALETTE,
-            "series": [{"type": "sankey", "data": nodes, "links": links,
+            "series": [{"type": "sankey", "data": data, "layoutIterations": 0,
+                        "nodeAlign": "justify", "left": 8, "right": 110,
+                        "links": [{"source": name("source", s), "target": name("target", t),
+                                   "value": v} for s, t, v in links],
                         "emphasis": {"focus": "adjacency"},
                         "lineStyle": {"color": "gradient", "curveness": 0.5}}]}
 
@@ -141,7 +196,7 @@ def survival_option(survival: pd.DataFrame, lang: str) -> dict[str, Any]:
     """Kaplan-Meier curves, one step line per segment."""
     option = _base(lang)
     series = [{"name": translate_value("segment", group, lang), "type": "line", "step": "end",
-               "showSymbol": False,
+               "showSymbol": False, "triggerLineEvent": True,
                "data": [[round(float(t), 1), round(float(s) * 100, 2)]
                         for t, s in part[["t", "survival"]].itertuples(index=False)]}
               for group, part in survival.groupby("group", sort=True)]

@@ -190,6 +190,7 @@ def _compute(ws: Any, start: date, end: date, **filters: str | None) -> Review:
     review.cards = kpi_cards(kpis.data, start)
     review.panels = {
         "cohort": panels.cohort_panel(scoped, end),
+        "cohort_buyers": panels.cohort_panel(scoped, end, measure="buyers"),
         "migration": panels.migration_panel(scoped, start, end),
         "pareto": panels.pareto_panel(scoped, add_months(start, 1 - TREND_MONTHS), end),
         "survival": panels.survival_panel(scoped, end),

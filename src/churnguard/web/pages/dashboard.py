@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from churnguard.constraints import MAX_MONEY, check_day, check_number
 from churnguard.report import charts
 from churnguard.report.definitions import kpi_definitions
+from churnguard.report.drill import chart_drill
 from churnguard.report.goals import load_goals, save_goals
 from churnguard.report.review import MORE_KPIS, TEN_KPIS, Review, monthly_review
 from churnguard.web.pages.common import (
@@ -30,6 +31,7 @@ Manager = Annotated[User, page_role("manager", "admin")]
 CHARTS = (("trend", "dash.trend", charts.trend_option, 300),
           ("logo_vs_revenue", "dash.logo_vs_revenue", charts.logo_vs_revenue_option, 300))
 PANEL_CHARTS = (("cohort", "dash.cohort", charts.cohort_option, 400),
+                ("cohort_buyers", "dash.cohort_buyers_title", charts.cohort_option, 400),
                 ("migration", "dash.migration", charts.sankey_option, 360),
                 ("pareto", "dash.pareto", charts.pareto_option, 340),
                 ("survival", "dash.survival", charts.survival_option, 340),
@@ -90,11 +92,15 @@ def _chart_blocks(review: Review, lang: str) -> list[dict[str, Any]]:
     for name, title, build, height in CHARTS:
         ok = review.kpis.ok
         blocks.append({"id": name, "title": title, "height": height, "panel": review.kpis,
-                       "option": to_json(build(review.kpis.data, lang)) if ok else None})
+                       "option": to_json(build(review.kpis.data, lang)) if ok else None,
+                       "drill": to_json(chart_drill(name, review.kpis.data)) if ok else None})
     for name, title, build, height in PANEL_CHARTS:
-        panel = review.panels[name]
+        panel = review.panels.get(name)
+        if panel is None:
+            continue
         blocks.append({"id": name, "title": title, "height": height, "panel": panel,
-                       "option": to_json(build(panel.data, lang)) if panel.ok else None})
+                       "option": to_json(build(panel.data, lang)) if panel.ok else None,
+                       "drill": to_json(chart_drill(name, panel.data)) if panel.ok else None})
     return blocks
 
 
