@@ -25,6 +25,7 @@ from churnguard.web.pages import (
     customer,
     dashboard,
     drill,
+    jobs,
     profile,
     worklist,
 )
@@ -34,7 +35,7 @@ __all__ = ["mount_static", "render_error", "router", "warm_cache"]
 
 router = APIRouter(include_in_schema=False)
 for _module in (auth, dashboard, drill, worklist, customer, complaints, campaigns, archive,
-                admin, profile):
+                admin, profile, jobs):
     router.include_router(_module.router)
 
 

@@ -31,6 +31,7 @@ from churnguard.web.pages.admin_settings import (
 )
 from churnguard.web.pages.common import language, page_role, redirect, render
 from churnguard.workflow.errors import InvalidInputError, NotFoundError
+from churnguard.workflow.jobs import duration, recent_jobs
 from churnguard.workflow.models import ROLES, Customer, User
 from churnguard.workflow.models.tasks import TASK_KINDS
 from churnguard.workflow.services import auth, scope
@@ -58,7 +59,8 @@ def _page(request: Request, user: User, db: Any, **extra: Any) -> Response:
                   settings_version=current_version(Path(ws.folder) if ws else None),
                   can_edit_settings=ws is not None and user.role == "admin",
                   playbook_fields=PLAYBOOK_FIELDS, task_kinds=TASK_KINDS,
-                  fit_notes=latest_fit_notes(ws) if ws is not None else None, **extra)
+                  fit_notes=latest_fit_notes(ws) if ws is not None else None,
+                  jobs=recent_jobs(db), job_seconds=duration, **extra)
 
 
 @router.get("/admin")
