@@ -40,6 +40,7 @@ from churnguard.metrics._engine import (
     window_start,
 )
 from churnguard.metrics.periods import Periods, plus
+from churnguard.metrics.ttm import ttm_retention
 from churnguard.metrics.wallet import wallet_sums
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ SATISFIED_SCORE = 4
 KPI_COLUMNS = [
     "period_start", "period_end", "status", "customers_start", "new_customers", "churned_customers",
     "reactivated_customers", "customers_end", "retention_rate", "churn_rate", "revenue",
-    "revenue_churn_rate", "grr", "nrr", "new_customer_retention_90d", "purchase_frequency",
+    "revenue_churn_rate", "grr", "nrr", "grr_mom", "nrr_mom", "new_customer_retention_90d",
+    "purchase_frequency",
     "avg_order_value", "avg_spend_per_customer", "share_of_wallet", "complaint_satisfaction",
     "winback_rate",
 ]
@@ -69,8 +71,10 @@ KPI_LABELS: dict[str, str] = {
     "churn_rate": "客户流失率 churn rate",
     "revenue": "销售额 revenue",
     "revenue_churn_rate": "流失客户收入占比 revenue churn rate",
-    "grr": "总收入留存率 GRR",
-    "nrr": "净收入留存率 NRR",
+    "grr": "总收入留存率(滚动12个月) GRR, trailing 12 months",
+    "nrr": "净收入留存率(滚动12个月) NRR, trailing 12 months",
+    "grr_mom": "总收入留存率(环比) GRR, period on period",
+    "nrr_mom": "净收入留存率(环比) NRR, period on period",
     "new_customer_retention_90d": "新客户留存率(90天) new-customer retention 90d",
     "purchase_frequency": "购买频率 purchase frequency",
     "avg_order_value": "平均订单金额 average order value",
@@ -91,7 +95,7 @@ COUNT_COLUMNS = ("customers_start", "new_customers", "churned_customers",
                  "reactivated_customers", "customers_end")
 
 RATE_COLUMNS = (
-    "retention_rate", "churn_rate", "revenue_churn_rate", "grr", "nrr",
+    "retention_rate", "churn_rate", "revenue_churn_rate", "grr", "nrr", "grr_mom", "nrr_mom",
     "new_customer_retention_90d", "share_of_wallet", "complaint_satisfaction", "winback_rate",
 )
 
@@ -197,6 +201,8 @@ def loyalty_kpis(
             | _complaint_sums(ws, periods, size) | wallet_sums(ws, periods, size))
     lookback = _lookback_revenue(ws, periods, lookback_days)
     frame = _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
+    ttm = ttm_retention(ws, periods, first)
+    frame["grr"], frame["nrr"] = ttm["grr"], ttm["nrr"]
     warm_up_end = None if first is None else plus(first, churn.warm_up_days())
     return _mark_status(frame, periods, warm_up_end, last)
 
@@ -353,8 +359,8 @@ def _assemble(periods: Periods, s: dict[str, np.ndarray], lookback: np.ndarray, 
     frame["churn_rate"] = 1.0 - retention
     frame["revenue"] = s["revenue"][:n]
     frame["revenue_churn_rate"] = ratio(s["leavers_lookback"][:n], lookback)
-    frame["grr"] = ratio(s["grr_kept"][:n], s["nrr_previous"][:n])
-    frame["nrr"] = ratio(s["nrr_current"][:n], s["nrr_previous"][:n])
+    frame["grr_mom"] = ratio(s["grr_kept"][:n], s["nrr_previous"][:n])
+    frame["nrr_mom"] = ratio(s["nrr_current"][:n], s["nrr_previous"][:n])
     frame["new_customer_retention_90d"] = ratio(s["new_again"][:n], s["new_mature"][:n])
     frame["purchase_frequency"] = ratio(s["purchases"][:n], s["buyers"][:n])
     frame["avg_order_value"] = ratio(s["revenue"][:n], s["purchases"][:n])

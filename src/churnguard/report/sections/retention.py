@@ -19,7 +19,8 @@ TABLE_COLUMNS = {
     "churned_customers": "流失 churned", "reactivated_customers": "回流 back",
     "customers_end": "期末客户 end", "retention_rate": "留存率 retention",
     "churn_rate": "流失率 churn", "revenue": "销售额 revenue",
-    "revenue_churn_rate": "收入流失 revenue churn", "grr": "GRR", "nrr": "NRR",
+    "revenue_churn_rate": "收入流失 revenue churn", "grr": "GRR 12个月 12 months", "nrr": "NRR 12个月 12 months",
+    "grr_mom": "GRR 环比 month on month", "nrr_mom": "NRR 环比 month on month",
     "new_customer_retention_90d": "新客户留存90天", "purchase_frequency": "购买频率",
     "avg_order_value": "平均订单额", "avg_spend_per_customer": "平均消费额",
     "share_of_wallet": "钱包份额", "complaint_satisfaction": "投诉客户满意度",
@@ -78,8 +79,8 @@ def trend_charts(kpis: pd.DataFrame, moves: pd.DataFrame) -> list[Chart]:
                        "客户流失 vs 收入流失 Logo churn vs revenue churn · GRR · NRR", months, [
         {"name": "logo churn %", "type": "line", "data": _pct(kpis["churn_rate"])},
         {"name": "revenue churn %", "type": "line", "data": _pct(kpis["revenue_churn_rate"])},
-        {"name": "GRR %", "type": "line", "data": _pct(kpis["grr"])},
-        {"name": "NRR %", "type": "line", "data": _pct(kpis["nrr"])},
+        {"name": "GRR % (12 months)", "type": "line", "data": _pct(kpis["grr"])},
+        {"name": "NRR % (12 months)", "type": "line", "data": _pct(kpis["nrr"])},
     ])
     names = {"new": "新客户 new", "reactivated": "回流 reactivated",
              "expansion": "增购 expansion", "contraction": "减购 contraction",
