@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -133,7 +133,8 @@ def login(session: Session, username: str, password: str, *, ip: str | None = No
     now = now or utcnow()
     _check_rate(session, username, ip, now, policy)
     user = session.scalar(select(User).where(User.username == username))
-    stored = user.password_hash if user is not None and user.active else None
+    stored = user.password_hash if user is not None and may_log_in(user, now.date()) \
+        else None
     ok = verify_password(stored or _stand_in_hash(), password) and stored is not None
     session.add(LoginAttempt(username=username[:80], ip=ip[:64] if ip else None, at=now,
                              success=ok))
@@ -183,7 +184,21 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
     if row is None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return user if user is not None and may_log_in(user, now.date()) else None
+
+
+def may_log_in(user: User, today: date) -> bool:
+    """Whether ``user`` may log in on ``today``: active, and not past their leaving date (a
+    leaver's login stops on the day they leave, sessions included).
+
+    Examples
+    --------
+    >>> may_log_in(User(active=True, left_on=date(2024, 6, 3)), date(2024, 6, 2))
+    True
+    >>> may_log_in(User(active=True, left_on=date(2024, 6, 3)), date(2024, 6, 3))
+    False
+    """
+    return bool(user.active) and (user.left_on is None or user.left_on > today)
 
 
 def logout(session: Session, token: str) -> None:
