@@ -70,10 +70,13 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = None
+        scheduler = _start_operations(app, ws)
         if settings.escalation_minutes > 0:
             await _escalate_once(app)
             loop = asyncio.create_task(_escalate_every(app, settings.escalation_minutes * 60))
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if loop is not None:
             loop.cancel()
         engine.dispose()
@@ -101,6 +104,18 @@ def create_app(ws: Workspace | None = None, *, database_url: str | None = None,
     app.include_router(api_router)
     _include_pages(app)
     return app
+
+
+def _start_operations(app: FastAPI, ws: Workspace | None) -> Any:
+    """Mark jobs left running by a stopped server as failed, and start the workspace's
+    ``[schedule]`` (docs/operations.md); returns the scheduler, if this worker runs it."""
+    from churnguard.web import schedule
+    from churnguard.workflow.db import session_scope
+    from churnguard.workflow.jobs import fail_interrupted
+
+    with session_scope(app.state.sessionmaker) as session:
+        fail_interrupted(session)
+    return schedule.install(app, ws) if ws is not None else None
 
 
 async def _escalate_once(app: FastAPI) -> None:
