@@ -26,6 +26,9 @@ same outputs: probabilities and health within 1e-12, texts equal.
 Measured (1,000,000 customers, 9,146,407 orders, 527,789 active; see docs/risk.md "Speed"):
 before issue 18's speed work (356 trees, load 3.8–5.2) 38.6 + 60.1 s wall, 25.4 + 24.8 CPU s;
 after (114 trees, 49 features) scoring about 10–13 CPU s; the features step now dominates.
+2026-12-05 (load 7–11, other engineers' jobs): 49.0 + 27.2 s wall (17.4 + 10.1 CPU s), pandas
+baseline 11.4 s, ratio 6.7, before that session's changes; 103.1 + 37.4 s wall (20.7 + 9.4 CPU s,
+54 features, 102 trees), baseline 25.4 s, ratio 5.5, after (load 11). Goal not shown met.
 
 ``backtest``: :func:`churnguard.risk.backtest.backtest` on a 20k-customer company for the
 three labels (``churn``, ``no_purchase``, ``departure``), model vs rules vs recency.
