@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from churnguard.io.line_orders import is_in
+from churnguard.io.cells import as_text, to_bool
+from churnguard.io.line_orders import is_in, text_of
 
 MATCH_DAYS = 30
 _MAX_ROUNDS = 1_000
@@ -40,13 +42,7 @@ def cancellation_mask(lines: pd.DataFrame, *, cancel_prefix: str | None = None) 
     n = len(lines)
     marked = np.zeros(n, dtype=bool)
     if cancel_prefix:
-        marked |= (
-            lines["order_id"]
-            .astype("string")
-            .str.startswith(cancel_prefix)
-            .fillna(False)
-            .to_numpy(dtype=bool)
-        )
+        marked |= to_bool(pc.starts_with(text_of(lines["order_id"]), cancel_prefix))
     if "cancels" in lines.columns:
         marked |= lines["cancels"].notna().to_numpy()
     amount = lines["amount"].to_numpy(dtype="float64")
@@ -102,15 +98,15 @@ def match_cancellations(lines: pd.DataFrame, cancelled: np.ndarray) -> tuple[np.
 def _keys(lines: pd.DataFrame) -> pd.DataFrame:
     """Positions, days, cents and product of each line, as matching needs them."""
     product = (
-        lines["product_id"].astype("string").fillna("")
+        as_text(lines["product_id"]).fillna("")
         if "product_id" in lines.columns
         else pd.Series("", index=lines.index)
     )
     return pd.DataFrame(
         {
             "position": np.arange(len(lines)),
-            "order_id": lines["order_id"].astype("string").to_numpy(),
-            "customer_id": lines["customer_id"].astype("string").to_numpy(),
+            "order_id": as_text(lines["order_id"]).to_numpy(),
+            "customer_id": as_text(lines["customer_id"]).to_numpy(),
             "day": lines["order_date"].dt.normalize().to_numpy(),
             "cents": np.rint(np.abs(lines["amount"].to_numpy(dtype="float64")) * 100),
             "product": product.to_numpy(),
@@ -123,7 +119,7 @@ def _match_by_reference(
 ) -> pd.DataFrame:
     """The k-th cancellation of (order, product, amount) voids the k-th such purchase line."""
     keys = ["ref", "product", "cents"]
-    cancel = frame[which].assign(ref=cancels.astype("string").to_numpy()[which])
+    cancel = frame[which].assign(ref=as_text(cancels).to_numpy()[which])
     purchase = frame[~cancelled].assign(ref=frame["order_id"][~cancelled])
     cancel = cancel.assign(k=cancel.groupby(keys, dropna=False).cumcount())
     purchase = purchase.assign(k=purchase.groupby(keys, dropna=False).cumcount())

@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnguard.io.cells import as_text
+
 CUSTOMER_ATTRIBUTES = ("region", "channel")
 """Order-level columns of the lines that the customers created from them take (first value)."""
 
@@ -25,16 +27,14 @@ def is_in(values: pd.Series, wanted: Iterable[object]) -> np.ndarray:
     >>> is_in(pd.Series(["a", None, "b"]), ["b"]).tolist()
     [False, False, True]
     """
-    wanted = pa.array(
-        pd.Series(
-            list(wanted) if not isinstance(wanted, pd.Series | pd.Index) else wanted, dtype="string"
-        ).astype(object),
-        type=pa.string(),
-    )
-    found = pc.is_in(
-        pa.array(values.astype("string").astype(object), type=pa.string()), value_set=wanted
-    )
+    wanted = pd.Series(wanted if isinstance(wanted, pd.Series | pd.Index) else list(wanted))
+    found = pc.is_in(text_of(values), value_set=text_of(wanted).cast(pa.string()))
     return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def text_of(values: pd.Series | pd.Index) -> pa.Array:
+    """The cells as one Arrow string array (no copy when they are Arrow strings already)."""
+    return pa.array(as_text(pd.Series(values))).cast(pa.string())
 
 
 def derive_orders(lines: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,13 @@ from churnguard.io.compute import (
     parse_compute,
 )
 from churnguard.io.dates import DateOrder
-from churnguard.io.line_orders import derive_orders, is_in, new_customers, order_customer_conflicts
+from churnguard.io.line_orders import (
+    derive_orders,
+    is_in,
+    new_customers,
+    order_customer_conflicts,
+    text_of,
+)
 from churnguard.io.line_writes import write_lines
 from churnguard.io.load import LoadResult, _save_mapping, _summary, _write_quarantine
 from churnguard.io.normalise import Problem, rename_columns
@@ -215,9 +221,11 @@ def _fill_in(
         parsed["amount"] = amount
     derived = "order_id" not in parsed.columns
     if derived:
-        day = parsed["order_date"].dt.strftime("%Y-%m-%d")
-        parsed["order_id"] = (
-            parsed["customer_id"].fillna("").astype("string") + "@" + day.astype("string")
+        day = pc.strftime(pa.array(parsed["order_date"]), "%Y-%m-%d")
+        customer = pc.fill_null(text_of(parsed["customer_id"]), "")
+        ids = pc.binary_join_element_wise(customer, pc.fill_null(day, ""), "@")
+        parsed["order_id"] = pd.Series(
+            pd.array(ids, dtype=pd.StringDtype("pyarrow")), index=parsed.index
         )
     if "line_no" not in parsed.columns:
         parsed["line_no"] = parsed.groupby("order_id", sort=False).cumcount() + 1
