@@ -1,5 +1,6 @@
 """The audit trail as sentences a person reads: "Owner changed to Rep1", "Task created: Call
-…" — in the reader's language, with people by name, codes by label and no raw JSON.
+…" — in the reader's language, with people by name, codes by label and no raw JSON. Names and
+typed titles are data: they are marked ``translate="no"`` in the (escaped) HTML returned.
 
 Examples
 --------
@@ -8,16 +9,18 @@ Examples
 >>> entry = TrailEntry(id=1, at=datetime(2026, 7, 1), actor_id=None, action="update",
 ...                    entity="customers", entity_id="c1", before={"owner_id": 2},
 ...                    after={"owner_id": 3})
->>> describe(entry, "en", {3: "Rep1"})
-'Owner changed to Rep1'
->>> describe(entry, "zh", {3: "Rep1"})
-'负责人改为 Rep1'
+>>> str(describe(entry, "en", {3: "Rep1"}))
+'Owner changed to <span translate="no">Rep1</span>'
+>>> str(describe(entry, "zh", {3: "Rep1"}))
+'负责人改为 <span translate="no">Rep1</span>'
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from churnguard.i18n import catalogue, translate, translate_value
 from churnguard.workflow.services.history import UNREADABLE, TrailEntry
@@ -36,6 +39,15 @@ HIDDEN = ("id", "version", "synced_at", "created_at", "password_hash", "source_k
           "title_key", "title_params", "warehouse_owner_id", "risk_case_id", "customer_id")
 
 
+def _t(key: str, lang: str, **values: object) -> Markup:
+    """The catalogue text with ``values`` escaped (a Markup value is kept as it is)."""
+    return Markup(escape(translate(key, lang))).format(**values)
+
+
+def _data(text: object) -> Markup:
+    return Markup('<span translate="no">{}</span>').format(text)
+
+
 def entity_label(entity: str, entity_id: str, lang: str) -> str:
     """The record an entry is about: ``Task 58``, ``客户 C0000001``."""
     key = f"audit.entity.{entity}"
@@ -43,44 +55,46 @@ def entity_label(entity: str, entity_id: str, lang: str) -> str:
     return f"{name} {entity_id}"
 
 
-def describe(entry: TrailEntry, lang: str, users: dict[int, str]) -> str:
+def describe(entry: TrailEntry, lang: str, users: dict[int, str]) -> Markup:
     """One sentence for an audit entry (see the module examples)."""
     before, after = entry.before, entry.after
     if UNREADABLE in (before, after):
-        return translate("audit.unreadable", lang)
+        return _t("audit.unreadable", lang)
     if entry.action == "insert":
         return _created(entry.entity, after if isinstance(after, dict) else {}, lang, users)
     if entry.action == "delete":
-        return translate("audit.deleted", lang)
+        return _t("audit.deleted", lang)
     changes = after if isinstance(after, dict) else {}
-    parts = [translate("audit.changed_to", lang, field=_field(name, lang),
+    parts = [_t("audit.changed_to", lang, field=_field(name, lang),
                        value=_value(entry.entity, name, value, lang, users))
              for name, value in changes.items() if name not in HIDDEN]
-    return ("；" if lang == "zh" else "; ").join(parts) or translate("audit.updated", lang)
+    return Markup("；" if lang == "zh" else "; ").join(parts) or _t("audit.updated", lang)
 
 
-def _created(entity: str, row: dict[str, Any], lang: str, users: dict[int, str]) -> str:
+def _created(entity: str, row: dict[str, Any], lang: str, users: dict[int, str]) -> Markup:
     if entity == "tasks":
         task = SimpleNamespace(title=row.get("title") or "", title_key=row.get("title_key"),
                                title_params=row.get("title_params"))
-        text = translate("audit.task_created", lang, title=task_title(task, lang))  # type: ignore[arg-type]
+        title = task_title(task, lang)  # type: ignore[arg-type]
+        typed = not task.title_key or task.title_key == "tasktitle.text"
+        text = _t("audit.task_created", lang, title=_data(title) if typed else title)
         owner = row.get("owner_id")
         if owner in users:
-            text += translate("audit.for_user", lang, user=users[owner])
+            text += _t("audit.for_user", lang, user=_data(users[owner]))
         return text
     if entity == "complaints":
-        return translate("audit.complaint_created", lang,
+        return _t("audit.complaint_created", lang,
                          reason=_value(entity, "reason", row.get("reason"), lang, users))
     if entity == "churn_archive":
-        return translate("audit.churn_recorded", lang, day=str(row.get("churn_date") or "–"),
+        return _t("audit.churn_recorded", lang, day=str(row.get("churn_date") or "–"),
                          reason=_value(entity, "reason", row.get("reason"), lang, users))
     if entity == "customers":
         owner = row.get("owner_id")
-        text = translate("audit.customer_created", lang)
+        text = _t("audit.customer_created", lang)
         if owner in users:
-            text += translate("audit.for_user", lang, user=users[owner])
+            text += _t("audit.for_user", lang, user=_data(users[owner]))
         return text
-    return translate("audit.created", lang)
+    return _t("audit.created", lang)
 
 
 def _field(name: str, lang: str) -> str:
@@ -88,11 +102,11 @@ def _field(name: str, lang: str) -> str:
     return translate(key, lang) if key in catalogue(lang) else name
 
 
-def _value(entity: str, name: str, value: Any, lang: str, users: dict[int, str]) -> str:
+def _value(entity: str, name: str, value: Any, lang: str, users: dict[int, str]) -> object:
     if value is None or value == "":
         return translate("audit.nothing", lang)
     if name in USER_FIELDS:
-        return users.get(value, f"#{value}")
+        return _data(users.get(value, f"#{value}"))
     if name == "status" and entity in STATUS_FAMILY:
         return translate_value(STATUS_FAMILY[entity], value, lang)
     if name in CODE_FIELDS:
@@ -107,7 +121,7 @@ def _value(entity: str, name: str, value: Any, lang: str, users: dict[int, str])
         return value[:16].replace("T", " ")
     if isinstance(value, dict | list):
         return "…"
-    return str(value)
+    return value if isinstance(value, int | float) else _data(value)
 
 
 def user_names(db: Any, entries: list[TrailEntry]) -> dict[int, str]:

@@ -40,8 +40,12 @@ def reason_texts(reasons: Any, lang: str) -> list[str]:
                     or item.get("reason") or item.get("code"))
             out.append(str(text))
         else:
-            out.append(str(item))
+            out.append(StoredText(item))
     return out
+
+
+class StoredText(str):
+    """A reason stored as plain text (in whatever language it was written): shown as data."""
 
 
 def todays_tasks(db: Any, user: User, today: date) -> list[Task]:
@@ -148,7 +152,8 @@ def why_at_risk(reasons: list[str], rules: list[str], *,
     reason_features, rule_features = subjects or ([], [])
     if len(reason_features) != len(reasons) or len(rule_features) != len(rules):
         reason_features, rule_features = [None] * len(reasons), [None] * len(rules)
-    items = [{"text": r, "kind": "reason"} for r in reasons]
+    items = [{"text": r, "kind": "reason", **({"stored": True} if isinstance(r, StoredText)
+                                              else {})} for r in reasons]
     for rule, feature in zip(rules, rule_features, strict=True):
         key = _key(rule)
         same = next((item for item, of in zip(items, [*reason_features, *[None] * len(items)],
