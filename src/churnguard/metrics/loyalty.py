@@ -51,10 +51,10 @@ FOLLOW_UP_DAYS = 14
 SATISFIED_SCORE = 4
 
 KPI_COLUMNS = [
-    "period_start", "period_end", "status", "customers_start", "new_customers", "churned_customers",
-    "reactivated_customers", "customers_end", "retention_rate", "churn_rate", "revenue",
-    "revenue_churn_rate", "grr", "nrr", "grr_mom", "nrr_mom", "new_customer_retention_90d",
-    "purchase_frequency",
+    "period_start", "period_end", "status", "customers_start", "new_customers",
+    "churned_customers", "reactivated_customers", "customers_end", "retention_rate",
+    "churn_rate", "revenue", "unattributed_revenue", "revenue_churn_rate", "grr", "nrr",
+    "grr_mom", "nrr_mom", "new_customer_retention_90d", "purchase_frequency",
     "avg_order_value", "avg_spend_per_customer", "share_of_wallet", "complaint_satisfaction",
     "winback_rate",
 ]
@@ -69,7 +69,8 @@ KPI_LABELS: dict[str, str] = {
     "customers_end": "期末客户基数 customers at end",
     "retention_rate": "客户留存率 retention rate",
     "churn_rate": "客户流失率 churn rate",
-    "revenue": "销售额 revenue",
+    "revenue": "销售额(有客户) customer-attributed revenue",
+    "unattributed_revenue": "无客户销售额 unattributed revenue",
     "revenue_churn_rate": "流失客户收入占比 revenue churn rate",
     "grr": "总收入留存率(滚动12个月) GRR, trailing 12 months",
     "nrr": "净收入留存率(滚动12个月) NRR, trailing 12 months",
@@ -148,7 +149,10 @@ def loyalty_kpis(
     DataFrame
         Columns ``KPI_COLUMNS`` (see docs/metrics.md); rates are fractions, NaN when their
         denominator is zero or the data is missing (e.g. ``share_of_wallet`` without a
-        ``wallet`` table).
+        ``wallet`` table). ``revenue`` and every revenue figure are *customer-attributed*
+        revenue (the ``orders``); ``unattributed_revenue`` is the net amount of the
+        ``order_lines`` without a customer (0 when every line has one, NaN without an
+        ``order_lines`` table).
 
     Examples
     --------
@@ -199,6 +203,7 @@ def loyalty_kpis(
     size = periods.n + 2
     sums = (tally(parts, size) | _movement_sums(per_customer, spells, periods)
             | _complaint_sums(ws, periods, size) | wallet_sums(ws, periods, size))
+    sums |= _unattributed_sums(ws, periods, size)
     lookback = _lookback_revenue(ws, periods, lookback_days)
     frame = _assemble(periods, sums, lookback, has_wallet=ws.has_table("wallet"))
     ttm = ttm_retention(ws, periods, first)
@@ -319,6 +324,19 @@ def _new_customer_parts(timeline: ir.Table, periods: Periods) -> dict[str, ir.Ta
             "new_again": ones(again, periods.index(again.first_day))}
 
 
+def _unattributed_sums(ws: Workspace, periods: Periods, size: int) -> dict[str, np.ndarray]:
+    """Net amount of the ``order_lines`` without a customer per period (NaN without the
+    table: nothing says whether there were such sales)."""
+    if not ws.has_table("order_lines"):
+        return {"unattributed": np.full(size, np.nan)}
+    lines = ws.table("order_lines")
+    lines = lines.filter(lines.customer_id.isnull() | (lines.customer_id.strip() == ""),
+                         lines.order_date >= midnight(periods.previous),
+                         lines.order_date < midnight(periods.bounds[-1]))
+    return {"unattributed": sums_by_period(lines, periods.index(lines.order_date), size,
+                                           unattributed=lines.amount)["unattributed"]}
+
+
 def _complaint_sums(ws: Workspace, periods: Periods, size: int) -> dict[str, np.ndarray]:
     """Surveys (kind ``survey``, score 1–5) that follow a complaint of the same customer: dated
     from the complaint up to ``FOLLOW_UP_DAYS`` days after it was resolved (after the
@@ -358,6 +376,7 @@ def _assemble(periods: Periods, s: dict[str, np.ndarray], lookback: np.ndarray, 
     frame["retention_rate"] = retention
     frame["churn_rate"] = 1.0 - retention
     frame["revenue"] = s["revenue"][:n]
+    frame["unattributed_revenue"] = s["unattributed"][:n]
     frame["revenue_churn_rate"] = ratio(s["leavers_lookback"][:n], lookback)
     frame["grr_mom"] = ratio(s["grr_kept"][:n], s["nrr_previous"][:n])
     frame["nrr_mom"] = ratio(s["nrr_current"][:n], s["nrr_previous"][:n])

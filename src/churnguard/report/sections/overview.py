@@ -33,9 +33,13 @@ def build(ws: Workspace, as_of: date) -> Section | None:
         f"Active customers on {as_of:%Y-%m-%d}: {int(kpis['customers_end'].iloc[-1]):,}. "
         f"In the last 12 months {int(last_year['new_customers'].sum()):,} customers arrived, "
         f"{int(last_year['churned_customers'].sum()):,} churned and "
-        f"{int(last_year['reactivated_customers'].sum()):,} came back; revenue was "
-        f"¥{last_year['revenue'].sum():,.0f}."
+        f"{int(last_year['reactivated_customers'].sum()):,} came back; customer-attributed "
+        f"revenue (有客户的销售额) was ¥{last_year['revenue'].sum():,.0f}."
     )
+    unattributed = last_year["unattributed_revenue"]
+    if unattributed.notna().any():
+        intro += (f" Sales without a customer (无客户销售额) added "
+                  f"¥{unattributed.sum():,.0f}; they are in no customer figure.")
     warm = kpis["status"] == "warm_up"
     if warm.any():
         intro += (f" Until {kpis.loc[warm, 'period_end'].max():%Y-%m-%d} the history is too "
