@@ -27,6 +27,7 @@ from churnguard.web.pages import (
     drill,
     jobs,
     profile,
+    team,
     worklist,
 )
 from churnguard.web.pages.common import language, render
@@ -34,8 +35,8 @@ from churnguard.web.pages.common import language, render
 __all__ = ["mount_static", "render_error", "router", "warm_cache"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, dashboard, drill, worklist, customer, complaints, campaigns, archive,
-                admin, profile, jobs):
+for _module in (auth, dashboard, drill, team, worklist, customer, complaints, campaigns,
+                archive, admin, profile, jobs):
     router.include_router(_module.router)
 
 

@@ -39,6 +39,7 @@ TEMPLATES.env.globals.update(rule_condition=admin_text.rule_condition,
 HOME_BY_ROLE = {"admin": "/dashboard", "manager": "/dashboard", "rep": "/my-customers"}
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/dashboard", "nav.dashboard", ("admin", "manager")),
+    ("/team", "nav.team", ("admin", "manager")),
     ("/my-customers", "nav.worklist", ("admin", "manager", "rep")),
     ("/customers", "nav.customers", ("admin", "manager", "rep")),
     ("/complaints", "nav.complaints", ("admin", "manager", "rep")),

@@ -139,18 +139,18 @@ def drill_page(request: Request, user: PageUser, db: DbSession) -> Response:
     lang = language(request)
     visible = visible_ids(db, user)
     with warehouse(request) as ws:
-        if ws is None:
-            raise InvalidInputError("there is no warehouse to drill into.")
         month = month or default_month(ws)
-        try:
-            frame = drill_customers(ws, view, month=month, **filters, **params)
-        except DrillError as exc:
-            raise InvalidInputError(str(exc)) from None
-        frame = in_book(frame, visible)
-        if outcome in ("retained", "lost") and "retained" in frame.columns:
-            frame = frame[frame["retained"] == (outcome == "retained")]
-        owners = dict(filter_options(ws).owners)
-        frame = with_profile(ws, frame, owners)
+        if ws is None:  # an app database alone: nobody to list
+            frame = pd.DataFrame({"customer_id": pd.Series([], dtype=str)})
+        else:
+            try:
+                frame = drill_customers(ws, view, month=month, **filters, **params)
+            except DrillError as exc:
+                raise InvalidInputError(str(exc)) from None
+            frame = in_book(frame, visible)
+            if outcome in ("retained", "lost") and "retained" in frame.columns:
+                frame = frame[frame["retained"] == (outcome == "retained")]
+            frame = with_profile(ws, frame, dict(filter_options(ws).owners))
     name = f"customers-{view}-{month:%Y-%m}"
     if fmt == "csv":
         data = labelled(frame, lang).to_csv(index=False).encode("utf-8-sig")
