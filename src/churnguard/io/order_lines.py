@@ -159,10 +159,13 @@ def load_order_lines(
         )
     else:
         quarantine_path = None
-    result = _load_parsed(ws, parsed[~bad], cancel_prefix=cancel_prefix)
+    rows_read, good = len(frame), parsed[~bad]
+    del frame, parsed
+    raw.frame = raw.frame.iloc[:0]  # the text cells are not needed any more: free them
+    result = _load_parsed(ws, good, cancel_prefix=cancel_prefix)
     if save_mapping and mapping:
         _save_mapping(ws, "order_lines", mapping)
-    result.source, result.rows_read = raw.name, len(frame)
+    result.source, result.rows_read = raw.name, rows_read
     result.rejected, result.quarantine_path = int(bad.sum()), quarantine_path
     result.problems, result.notes = problems, notes
     result.derived_order_ids = derived_ids
