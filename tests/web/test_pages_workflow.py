@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from churnguard.workflow.jobs import wait_for
 from churnguard.workflow.models import (
     Campaign,
     CampaignMember,
@@ -13,8 +14,10 @@ from churnguard.workflow.models import (
     Customer,
     HandOver,
     ImprovementCustomer,
+    Job,
     Survey,
     Task,
+    User,
 )
 from tests.web.pages_support import client_for, post, shop, shop_template  # noqa: F401
 
@@ -135,8 +138,15 @@ def test_handover_moves_customers_with_intro_tasks(shop):  # noqa: F811
     client = client_for(app, "manager")
     response = post(client, "/admin/handover", {"from_user": ids["rep1"], "to_user": ids["rep2"],
                                                 "reason": "离职", "leaving": "true"})
-    assert response.status_code == 200 and "2 customers moved" in response.text
+    # a background job: the answer is its page, which shows the progress
+    assert response.status_code == 303 and response.headers["location"].startswith("/jobs/")
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    assert wait_for(job_id, timeout=60)
+    assert client.get(f"/jobs/{job_id}").status_code == 200
     with app.state.sessionmaker() as db:
+        job = db.get(Job, job_id)
+        assert (job.kind, job.status, job.done, job.total) == ("handover", "succeeded", 2, 2)
+        assert db.get(User, ids["rep1"]).left_on is not None  # leaving: login stops today
         owners = {c.id: c.owner_id for c in db.scalars(select(Customer))}
         assert owners["a"] == owners["b"] == ids["rep2"]
         assert len(db.scalars(select(HandOver)).all()) == 2

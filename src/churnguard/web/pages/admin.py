@@ -30,12 +30,15 @@ from churnguard.web.pages.admin_settings import (
     save_rule,
 )
 from churnguard.web.pages.common import language, page_role, redirect, render
-from churnguard.workflow.errors import InvalidInputError, NotFoundError
+from churnguard.workflow.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from churnguard.workflow.jobs import duration, recent_jobs
 from churnguard.workflow.models import ROLES, Customer, User
 from churnguard.workflow.models.tasks import TASK_KINDS
 from churnguard.workflow.services import auth, scope
 from churnguard.workflow.services import handover as handover_service
+from churnguard.workflow.services.handover_job import BATCH as HANDOVER_BATCH
+from churnguard.workflow.services.handover_job import start_handover
+from churnguard.workflow.settings import WorkflowPolicy
 
 router = APIRouter()
 Manager = Annotated[User, page_role("manager", "admin")]
@@ -106,21 +109,32 @@ def handover(request: Request, user: Manager, db: DbSession,
              from_user: Annotated[RecordId, Form()], to_user: Annotated[RecordId, Form()],
              reason: Annotated[str, Form()] = "", leaving: Annotated[bool, Form()] = False
              ) -> Response:
-    """Reassign a leaving colleague's customers to a new owner."""
+    """Hand a colleague's customers to a new owner as a background job (its page shows the
+    progress); with ``leaving``, their login stops today."""
     source, target = db.get(User, from_user), db.get(User, to_user)
     if source is None or target is None:
         raise NotFoundError("choose both the person leaving and the new owner.")
     if source.id == target.id:
         raise InvalidInputError("choose a different person to take the customers over.")
+    if not (scope.can_manage(user, source) and scope.can_manage(user, target)):
+        raise PermissionDeniedError(f"{user.username} may not move customers from "
+                                    f"{source.username} to {target.username}.")
+    if not target.active or target.left_on is not None:
+        raise InvalidInputError(f"{target.username} is leaving or inactive; choose another "
+                                f"owner.")
     if leaving:
         handover_service.mark_leaving(db, source, left_on=date.today(), by=user)
-    ids = [c.id for c in handover_service.handover_list(db, source)]
-    moved = handover_service.reassign(db, ids, target, by=user,
-                                      reason=reason.strip() or "hand-over")
-    message = translate("admin.handover_done", language(request), n=len(moved),
-                        source=source.display_name or source.username,
-                        target=target.display_name or target.username)
-    return _page(request, user, db, flash=message)
+    db.commit()  # the job works in sessions of its own
+    size = db.scalar(select(func.count()).select_from(Customer).where(
+        Customer.owner_id == source.id)) or 0
+    # a book of one batch is done within the request; a larger one runs in the background
+    job_id = start_handover(request.app.state.sessionmaker, source.id, [target.id],
+                            background=size > HANDOVER_BATCH,
+                            rule="round_robin", by_id=user.id,
+                            reason=reason.strip()[:200] or "hand-over",
+                            policy=WorkflowPolicy.of(getattr(request.app.state, "workspace",
+                                                             None)))
+    return redirect(f"/jobs/{job_id}")
 
 
 @router.post("/admin/import")
