@@ -140,3 +140,28 @@ def test_a_leaving_new_owner_is_refused(store):
         job = db.get(Job, job_id)
         assert job.status == "failed" and "bo is leaving or inactive" in job.message
         assert db.scalar(select(Customer.owner_id)) == ids["ann"]
+
+
+def test_cli_user_leave_hands_the_book_over_as_a_job(tmp_path):
+    from typer.testing import CliRunner
+
+    from churnguard import Workspace
+    from churnguard.cli import app
+    from churnguard.workflow.store import open_store, session_scope
+
+    ws = Workspace.create(tmp_path / "shop")
+    ws.close()
+    factory = open_store(ws)
+    with session_scope(factory) as db:
+        users = team(db)
+        customer(db, "k1", users["ann"], status="active")
+        customer(db, "k2", users["ann"], status="churned")
+    result = CliRunner().invoke(
+        app,
+        ["user", "leave", "ann", "--workspace", str(ws.folder), "--on", "2024-06-03", "--to", "bo"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "handed over 2 customers to bo (1 introduction tasks" in result.output
+    with factory() as db:
+        assert db.scalar(select(Job.status).where(Job.kind == "handover")) == "succeeded"
+        assert set(db.scalars(select(Customer.owner_id))) == {users["bo"].id}

@@ -173,10 +173,23 @@ def user_leave(
     from churnguard.workflow.services import auth, handover
     from churnguard.workflow.store import open_store, session_scope
 
-    with session_scope(open_store(_workspace(workspace))) as session:
+    factory = open_store(_workspace(workspace))
+    with session_scope(factory) as session:
         user = auth.get_user(session, name)
         customers = handover.mark_leaving(session, user, left_on=parse_date(on, option="--on"))
         console.print(f"{name} leaves on {on}; {len(customers)} customers flagged for hand-over")
-        if to:
-            moved = handover.bulk_reassign(session, user, [auth.get_user(session, n) for n in to])
-            console.print(f"handed over {len(moved)} customers to {', '.join(to)}")
+        targets = [auth.get_user(session, n).id for n in to or []]
+        leaver = user.id
+    if to:
+        from churnguard.workflow.models import Job
+        from churnguard.workflow.services.handover_job import start_handover
+
+        job_id = start_handover(factory, leaver, targets, background=False,
+                                rule="least_loaded", reason=f"hand-over from {name}")
+        with session_scope(factory) as session:
+            job = session.get(Job, job_id)
+            if job.status != "succeeded":
+                raise ChurnguardError(f"hand-over job {job_id} failed: {job.message}")
+            detail = job.detail or {}
+        console.print(f"handed over {detail.get('moved', 0)} customers to {', '.join(to)} "
+                      f"({detail.get('introductions', 0)} introduction tasks; job {job_id})")
