@@ -97,6 +97,22 @@ table.data td .wrap{white-space:normal;text-align:left;min-width:18em;max-width:
 dl.definitions{display:grid;grid-template-columns:minmax(160px,max-content) 1fr;gap:4px 16px;
 font-size:12px;margin:8px 0}dl.definitions dt{font-weight:600}dl.definitions dd{margin:0}
 dl.definitions .zh{font-weight:400;color:#6b7785}
+@page{size:A4;margin:12mm 11mm}
+@media print{
+body{background:#fff;font-size:11px}
+header{background:none;color:#1f2933;padding:0 0 6px;border-bottom:2px solid #1f4e79}
+header h1{color:#1f4e79}main{max-width:none;padding:0}
+section{box-shadow:none;border-radius:0;padding:0;margin:10px 0 14px}
+h2{break-after:avoid;font-size:15px}h3{break-after:avoid}
+.chart{break-inside:avoid;height:auto!important;margin:4px 0}
+.chart>div{width:100%!important;height:auto!important}
+.chart canvas{position:static!important;width:100%!important;height:auto!important}
+table.data{display:table;overflow:visible;font-size:8px;table-layout:auto}
+table.data th{white-space:normal;padding:2px 3px;vertical-align:bottom}
+table.data td{padding:2px 3px}table.data tr{break-inside:avoid}
+table.data td .wrap{min-width:0;max-width:none}
+dl.definitions{font-size:10px}dl.definitions dt,dl.definitions dd{break-inside:avoid}
+}
 """
 
 
