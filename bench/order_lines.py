@@ -17,14 +17,17 @@ seconds are the steadier figure), Python 3.11, DuckDB, pyarrow, pandas:
 
 - 1,000,000 lines (70 MB CSV; 165,445 orders, 6,000 customers created, 146,856 lines without
   a customer = 15.3% of revenue, 20,000 cancellations each voiding its purchase line);
-- wall 50.7 s = 19,716 lines/s (load average ~9.5 on 2 cores); CPU 11.7 s (user + system) =
-  85,763 lines per CPU second; peak RSS 1.33 GB.
+- first run: wall 50.7 s (19,716 lines/s), CPU 11.7 s, peak RSS 1.33 GB;
+- after moving the text tests to Arrow and freeing the text cells before the write (commits
+  3e379e9, 80d58e7): wall 37.8 s = 26,483 lines/s at load average ~9.8; CPU 11.2 s (user +
+  system, including ~1.5 s of interpreter start and imports) = 89,526 lines per CPU second;
+  peak RSS 1.24 GB. In process (no start-up): 9.8 CPU s = 102k lines per CPU second, 1.12 GB.
 
-Goal status: memory met (1.33 ≤ 1.5 GB); speed not shown met: even counted in CPU seconds the
-import does 86k lines/s, short of 100k, and the wall time on this loaded machine is 5× that.
-Where the CPU goes (cProfile on the 817,741-line Ta Feng log): parsing cells ~35% (dates,
-numbers, ids), the DuckDB write of lines + orders + customers ~20%, reading the CSV ~15%,
-deriving orders/customers and the conflict check ~20%.
+Goal status: memory met (1.24 ≤ 1.5 GB). Speed not shown met: the CPU work is about at the
+goal (90–102k lines per CPU second), but on this machine, loaded 5× over, the wall time is
+3–4× longer; it needs a run on a quiet 2-core machine to say. Where the CPU goes (cProfile):
+cell parsing (dates, numbers, ids) ~35%, the DuckDB write of lines + orders + customers
+~20%, reading the CSV ~15%, deriving orders/customers and the order/customer check ~20%.
 """
 
 from __future__ import annotations
