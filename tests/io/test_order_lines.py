@@ -78,6 +78,7 @@ def test_loading_the_same_lines_twice_changes_nothing(workspace: Workspace, tmp_
               (("order_lines", "order_id"), ("orders", "order_id"), ("customers", "customer_id"))}
     again = workspace.load("order_lines", path, mapping=MAPPING, cancel_prefix="C")
     assert (again.inserted, again.updated, again.customers_created) == (0, 7, 0)
+    assert again.unchanged == 7
     for table, frame in before.items():
         key = "customer_id" if table == "customers" else "order_id"
         pd.testing.assert_frame_equal(frame, _table(workspace, table, key))
@@ -95,6 +96,11 @@ def test_a_cancellation_in_a_later_file_voids_a_purchase_loaded_before(workspace
                    cancel_prefix="C", date_order="dayfirst")
     assert "536368" not in set(workspace.to_pandas("orders")["order_id"])
     assert len(workspace.to_pandas("order_lines")) == 6
+    changed = first.replace("WHITE METAL LANTERN,6", "WHITE METAL LANTERN,7")
+    result = workspace.load("order_lines", _csv(tmp_path, changed, "c.csv"), mapping=MAPPING,
+                            cancel_prefix="C")
+    assert (result.updated, result.unchanged) == (5, 4)
+    assert "536368" not in set(workspace.to_pandas("orders")["order_id"])   # still voided
 
 
 def test_negative_quantities_mark_returns_without_a_prefix(workspace: Workspace,

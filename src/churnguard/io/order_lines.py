@@ -259,11 +259,13 @@ def _load_parsed(
     spec = table_spec("order_lines")
     new_ids = pd.Index(lines["order_id"].unique())
     fresh = to_canonical_arrow(lines.assign(cancellation=0, voided=0), spec)
-    replaced = 0
+    replaced = unchanged = 0
     if ws.has_table("order_lines"):
         stored = ws.warehouse.read_arrow("order_lines").cast(fresh.schema)
         again = pc.is_in(stored["order_id"], value_set=pa.array(new_ids.astype(str)))
         replaced = pc.sum(again.cast(pa.int64())).as_py() or 0
+        if replaced:
+            unchanged = _same_lines(stored.filter(again), fresh)
         fresh = pa.concat_tables([stored.filter(pc.invert(again)), fresh])
     kept_rows = fresh.num_rows - len(lines)
     everything = fresh.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
@@ -281,7 +283,18 @@ def _load_parsed(
     customers = new_customers(everything, known)
     write_lines(ws, everything, orders, customers)
     mine = everything.iloc[kept_rows:]
-    return _summary_of(mine, orders, customers, inserted=len(lines) - replaced, updated=replaced)
+    result = _summary_of(mine, orders, customers, inserted=len(lines) - replaced, updated=replaced)
+    result.unchanged = unchanged  # of the updated lines, those the file gave again as they were
+    return result
+
+
+def _same_lines(old: pa.Table, new: pa.Table) -> int:
+    """How many lines of ``new`` are stored already with the same values (what the file says,
+    not what a load works out)."""
+    columns = [c for c in new.column_names if c not in DERIVED]
+    before = old.select(columns).to_pandas()
+    after = new.select(columns).to_pandas()
+    return len(before.merge(after, on=columns, how="inner"))
 
 
 def _summary_of(
