@@ -217,3 +217,51 @@ def test_the_quarantine_keeps_good_lines(workspace: Workspace, tmp_path: Path):
 def test_cancel_prefix_is_refused_for_other_tables(workspace: Workspace, tmp_path: Path):
     with pytest.raises(SchemaError, match="--cancel-prefix is for order lines"):
         workspace.load("orders", _csv(tmp_path, "order_id\n1\n"), cancel_prefix="C")
+
+
+KILL_MIDWAY = """
+import sys
+from churnguard import Workspace
+
+class PauseAfterOrdersDelete:
+    '''Wraps the DuckDB connection: after the DELETE of the line orders, report and wait.'''
+    def __init__(self, raw):
+        self._raw = raw
+    def execute(self, sql, *args):
+        result = self._raw.execute(sql, *args)
+        if sql.startswith('DELETE FROM "orders"'):
+            print("MIDWAY", flush=True)
+            sys.stdin.readline()  # the parent kills us here
+        return result
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+ws = Workspace.open(sys.argv[1])
+ws.warehouse.con.con = PauseAfterOrdersDelete(ws.warehouse.con.con)
+ws.load("order_lines", sys.argv[2], mapping={"order_id": "order", "customer_id": "customer",
+                                             "order_date": "date"})
+print("FINISHED", flush=True)
+"""
+
+
+def test_a_load_killed_midway_leaves_lines_orders_and_customers_as_they_were(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+
+    mapping = {"order_id": "order", "customer_id": "customer", "order_date": "date"}
+    with Workspace.create(tmp_path / "ws") as ws:
+        ws.load("order_lines", _csv(tmp_path, "order,customer,date,amount\n1,a,2024-01-01,5\n",
+                                    "a.csv"), mapping=mapping)
+        before = {t: ws.to_pandas(t) for t in ("order_lines", "orders", "customers")}
+    second = _csv(tmp_path, "order,customer,date,amount\n1,a,2024-01-01,9\n2,b,2024-01-02,4\n",
+                  "b.csv")
+    child = subprocess.Popen([sys.executable, "-c", KILL_MIDWAY, str(tmp_path / "ws"),
+                              str(second)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).resolve().parents[2])
+    assert child.stdout.readline().strip() == "MIDWAY"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with Workspace.open(tmp_path / "ws") as reopened:
+        for table, frame in before.items():
+            pd.testing.assert_frame_equal(frame, reopened.to_pandas(table))
