@@ -64,7 +64,7 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
 
     folder = Path(args.workspace or f"/tmp/churnguard-bench-kpis-{args.customers}")
     ws = Workspace.create(folder, exist_ok=True)
-    synth.load(ws, synth.generate(args.customers, seed=0), validate=False)
+    synth.load(ws, synth.generate(args.customers, seed=0, end=synth.REFERENCE_END), validate=False)
     return ws
 
 

@@ -91,7 +91,7 @@ def _descending(values: pd.Series) -> np.ndarray:
 
 def run_seed(customers: int, seed: int, keep: Path | None = None) -> dict:
     began = time.perf_counter()
-    tables = synth.generate(customers=customers, years=3, seed=seed)
+    tables = synth.generate(customers=customers, years=3, seed=seed, end=END)
     as_of = END - timedelta(days=HORIZON)
     start, cut = pd.Timestamp(as_of), pd.Timestamp(as_of + timedelta(days=HORIZON))
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,7 +147,7 @@ def compare_labels(customers: int, seed: int) -> dict:
     )
     from churnguard.risk.features import FEATURE_COLUMNS, features
 
-    tables = synth.generate(customers=customers, years=3, seed=seed)
+    tables = synth.generate(customers=customers, years=3, seed=seed, end=END)
     as_of = END - timedelta(days=HORIZON)
     start, cut = pd.Timestamp(as_of), pd.Timestamp(as_of + timedelta(days=HORIZON))
     row: dict = {"seed": seed, "customers": customers}

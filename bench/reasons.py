@@ -214,7 +214,8 @@ def main() -> None:
         return train_shipped(args)
     if args.real:
         return real(args)
-    tables, gen_s = timed(lambda: synth.generate(customers=args.customers, years=3, seed=11))
+    tables, gen_s = timed(lambda: synth.generate(customers=args.customers, years=3, seed=11,
+                                                  end=synth.REFERENCE_END))
     interactions = tables["interactions"]
     synth_set = synth_labelled(interactions)
     train, test = split_synth(synth_set, seed=0)

@@ -71,7 +71,7 @@ GOAL_S = 15  # issue 18: features + scoring for 1 M customers
 
 def _company(customers: int, folder: Path, seed: int) -> tuple[Workspace, dict]:
     began = time.perf_counter()
-    tables = synth.generate(customers=customers, years=3, seed=seed)
+    tables = synth.generate(customers=customers, years=3, seed=seed, end=END)
     generated = time.perf_counter() - began
     ws = Workspace.create(folder)
     ws.con.raw_sql(f"SET memory_limit='{DUCKDB_MEMORY}'")  # a shared machine: stay bounded

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from churnguard import Workspace
-from churnguard.synth import generate
+from churnguard.synth import REFERENCE_END, generate
 
 pytestmark = pytest.mark.spark
 
@@ -22,7 +22,7 @@ def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def test_pyspark_round_trip_equals_duckdb(tmp_path: Path, spark):
-    tables = generate(60, years=1, seed=3)
+    tables = generate(60, years=1, seed=3, end=REFERENCE_END)
     duck = Workspace.create(tmp_path / "duck")
     sparky = Workspace.create(tmp_path / "spark", warehouse="pyspark")
     for ws in (duck, sparky):

@@ -30,7 +30,7 @@ CODES = {"price", "quality", "competitor", "service", "staff_departure", "innova
 @pytest.fixture(scope="module")
 def parts():
     synth_mod = pytest.importorskip("churnguard.synth")
-    tables = synth_mod.generate(customers=3000, years=2, seed=11)
+    tables = synth_mod.generate(customers=3000, years=2, seed=11, end=synth_mod.REFERENCE_END)
     synth = synth_labelled(tables["interactions"])
     train, test = split_synth(synth, seed=0)
     return read_eval_set(EVAL), train, test

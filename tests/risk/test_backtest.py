@@ -71,10 +71,10 @@ def test_risk_bands():
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
     from churnguard import Workspace
-    from churnguard.synth import generate, load
+    from churnguard.synth import REFERENCE_END, generate, load
 
     ws = Workspace.create(tmp_path_factory.mktemp("risk") / "shop")
-    load(ws, generate(customers=600, years=2, seed=3), validate=False)
+    load(ws, generate(customers=600, years=2, seed=3, end=REFERENCE_END), validate=False)
     yield ws
     ws.close()
 

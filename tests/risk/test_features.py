@@ -114,9 +114,9 @@ def test_no_feature_changes_when_later_data_is_added(tmp_path):
 
 def test_known_until_shows_customers_as_if_nothing_happened_since(tmp_path):
     from churnguard import Workspace
-    from churnguard.synth import generate, load
+    from churnguard.synth import REFERENCE_END, generate, load
 
-    tables = generate(customers=300, years=2, seed=8)
+    tables = generate(customers=300, years=2, seed=8, end=REFERENCE_END)
     known, later = pd.Timestamp("2026-01-15"), "2026-03-01"
     with Workspace.create(tmp_path / "full") as full:
         load(full, tables, validate=False)

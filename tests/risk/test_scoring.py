@@ -21,10 +21,10 @@ AS_OF = date(2026, 6, 1)
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
     from churnguard import Workspace
-    from churnguard.synth import generate, load
+    from churnguard.synth import REFERENCE_END, generate, load
 
     ws = Workspace.create(tmp_path_factory.mktemp("scoring") / "shop")
-    load(ws, generate(customers=600, years=2, seed=11), validate=False)
+    load(ws, generate(customers=600, years=2, seed=11, end=REFERENCE_END), validate=False)
     yield ws
     ws.close()
 

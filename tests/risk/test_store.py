@@ -16,10 +16,10 @@ from churnguard.risk.store import load_model, model_path, save_model, train
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
     from churnguard import Workspace
-    from churnguard.synth import generate, load
+    from churnguard.synth import REFERENCE_END, generate, load
 
     ws = Workspace.create(tmp_path_factory.mktemp("store") / "shop")
-    load(ws, generate(customers=500, years=2, seed=5), validate=False)
+    load(ws, generate(customers=500, years=2, seed=5, end=REFERENCE_END), validate=False)
     yield ws
     ws.close()
 
@@ -98,10 +98,10 @@ def test_cli_train_then_score(tmp_path):
 
     from churnguard import Workspace
     from churnguard.cli import app
-    from churnguard.synth import generate, load
+    from churnguard.synth import REFERENCE_END, generate, load
 
     with Workspace.create(tmp_path / "shop") as ws:
-        load(ws, generate(customers=300, years=2, seed=6), validate=False)
+        load(ws, generate(customers=300, years=2, seed=6, end=REFERENCE_END), validate=False)
     folder = str(tmp_path / "shop")
     runner = CliRunner()
     trained = runner.invoke(app, ["train", "-w", folder, "--as-of", "2026-03-01",

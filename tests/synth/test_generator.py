@@ -11,7 +11,7 @@ from churnguard.synth import DEFAULT_END, generate
 
 @pytest.fixture(scope="module")
 def company() -> dict[str, pd.DataFrame]:
-    return generate(4000, years=3, seed=7)
+    return generate(4000, years=3, seed=7, end=DEFAULT_END)
 
 
 def test_same_seed_same_company_and_other_seed_differs():
@@ -88,3 +88,16 @@ def test_activity_pools_give_plausible_driver_rates(company):
     assert 15 < rate["order_handling"] < 21
     assert 500 < rate["sales_visit"] < 800
     assert np.isfinite(list(rate.values())).all()
+
+
+def test_history_ends_today_unless_an_end_is_given() -> None:
+    from datetime import date, timedelta
+
+    before = date.today()
+    tables = generate(150, years=1, seed=4)
+    after = date.today()
+    days = pd.to_datetime(tables["orders"]["order_date"]).dt.date
+    assert days.max() < after and days.min() >= before - timedelta(days=366)
+    fixed = generate(150, years=1, seed=4, end=date(2020, 1, 1))
+    days = pd.to_datetime(fixed["orders"]["order_date"]).dt.date
+    assert days.max() < date(2020, 1, 1) and days.min() >= date(2019, 1, 1)

@@ -122,7 +122,7 @@ def test_value_table_shows_estimator_and_warnings(cdnow_workspace):
 def test_value_command_shows_fit_warnings_and_the_fallback(tmp_path):
     from churnguard import synth
 
-    tables = synth.generate(3000, years=3, seed=0)
+    tables = synth.generate(3000, years=3, seed=0, end=synth.REFERENCE_END)
     ws = make_workspace(tmp_path / "synth", orders=tables["orders"],
                         customers=tables["customers"])
     ws.close()

@@ -154,7 +154,7 @@ def test_segments_get_their_own_purchase_model():
     from churnguard import synth
     from churnguard.value.valuation import fit_value_models, value_frame, value_inputs
 
-    tables = synth.generate(customers=3000, seed=3, years=2)
+    tables = synth.generate(customers=3000, seed=3, years=2, end=synth.REFERENCE_END)
     source = {"orders": tables["orders"], "customers": tables["customers"]}
     data = value_inputs(source, as_of="2026-01-01")
     assert "segment" in data.columns

@@ -44,7 +44,8 @@ def bench(
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, steps() as step:
         with step("generate"):
-            tables = _timed("generate company", rows, lambda: generate(customers, seed=seed))
+            tables = _timed("generate company", rows,
+                            lambda: generate(customers, seed=seed, end=as_of))
         ws = Workspace.create(Path(tmp) / "bench")
         with step("load (unvalidated)"):
             _timed("load into DuckDB", rows, lambda: load(ws, tables, validate=False))

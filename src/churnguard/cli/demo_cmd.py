@@ -48,10 +48,10 @@ def demo(
     from churnguard.metrics import loyalty_kpis
     from churnguard.report.document import write_html
     from churnguard.report.sections import build_sections
-    from churnguard.synth import DEFAULT_END, generate, load
+    from churnguard.synth import generate, load
 
     started = time.perf_counter()
-    as_of = DEFAULT_END
+    as_of = date.today()  # a current demo: complaints, tasks and care dates are not overdue
     start = date(as_of.year - 2, as_of.month, 1)
     with steps() as step:
         with step("generate synthetic company"):

@@ -32,7 +32,11 @@ from churnguard.synth.orders import make_orders
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace
 
-DEFAULT_END = date(2026, 7, 1)
+REFERENCE_END = date(2026, 7, 1)
+"""A fixed end for reproducible runs: tests and benchmarks that depend on dates pass
+``end=REFERENCE_END``; :func:`generate` itself ends today unless told otherwise, so the demo's
+complaints, tasks and care dates are current."""
+DEFAULT_END = REFERENCE_END  # the older name of REFERENCE_END
 LOAD_ORDER = ("staff", "customers", "orders", "interactions", "activities", "cost_pools",
               "wallet", "ground_truth")
 
@@ -55,7 +59,8 @@ def generate(
     seed
         Seed of ``numpy.random.default_rng``: the same seed gives the same company.
     end
-        First day after the history (default 2026-07-01).
+        First day after the history (default: today, so a demo is current; pass
+        ``REFERENCE_END`` or any date for a reproducible company).
 
     Returns
     -------
@@ -67,7 +72,7 @@ def generate(
     if customers < 1:
         raise ValueError(f"customers must be at least 1, got {customers}")
     rng = np.random.default_rng(seed)
-    stop = np.datetime64(end or DEFAULT_END, "D")
+    stop = np.datetime64(end or date.today(), "D")
     start = stop - np.timedelta64(int(round(years * 365.25)), "D")
     company = make_company(rng, customers, start, stop)
     orders = make_orders(rng, company, stop)
@@ -122,4 +127,4 @@ def load(
     return counts
 
 
-__all__ = ["DEFAULT_END", "generate", "load"]
+__all__ = ["DEFAULT_END", "REFERENCE_END", "generate", "load"]
