@@ -332,7 +332,8 @@ class Warehouse:
         """Insert ``rows`` into table ``name``, replacing rows with the same ``key``.
 
         All or nothing: a failure (or a killed process) leaves the table as it was. Loading
-        the same rows twice changes nothing. Returns counts of inserted and updated rows.
+        the same rows twice changes nothing. Returns counts of ``inserted`` and ``updated``
+        rows and, among the updated, ``unchanged``: rows identical to the stored ones.
         """
         self._written(name)
         if self.kind == "duckdb":
@@ -373,10 +374,14 @@ class Warehouse:
             updated = raw.execute(
                 f'SELECT count(*) FROM "{name}" t SEMI JOIN {stage} s ON {keys}'
             ).fetchone()[0]
+            columns = ", ".join(f'"{c}"' for c in rows.column_names)
+            unchanged = raw.execute(  # set operations compare NULLs as equal
+                f"SELECT count(*) FROM (SELECT {columns} FROM {stage} INTERSECT ALL "
+                f'SELECT {columns} FROM "{name}")').fetchone()[0] if updated else 0
             raw.execute(f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM {stage} s '
                         f"WHERE {keys})")
             raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {stage}')
-        return {"inserted": rows.num_rows - updated, "updated": updated}
+        return {"inserted": rows.num_rows - updated, "updated": updated, "unchanged": unchanged}
 
     def _upsert_files(self, name: str, rows: pa.Table, key: Sequence[str]) -> dict[str, int]:
         old = self.read_arrow(name) if self.has_table(name) else rows.schema.empty_table()
@@ -385,9 +390,11 @@ class Warehouse:
         new_keys = _key_strings(rows, key)
         keep = pc.invert(pc.is_in(old_keys, value_set=new_keys))
         updated = old.num_rows - pc.sum(keep.cast(pa.int64())).as_py() if old.num_rows else 0
+        unchanged = pc.sum(pc.is_in(_key_strings(rows, rows.column_names), value_set=_key_strings(
+            old, rows.column_names)).cast(pa.int64())).as_py() or 0 if updated else 0
         merged = pa.concat_tables([old.filter(keep), rows]) if old.num_rows else rows
         self.replace(name, merged)
-        return {"inserted": rows.num_rows - updated, "updated": updated}
+        return {"inserted": rows.num_rows - updated, "updated": updated, "unchanged": unchanged}
 
     def _write_parquet(self, name: str, rows: pa.Table) -> None:
         assert self.parquet_dir is not None

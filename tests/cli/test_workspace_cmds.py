@@ -23,7 +23,7 @@ def test_init_import_with_mapping_and_gbk(tmp_path: Path):
     done = run("import", "customers", "kh.csv", "-w", "shop", "--map", "customer_id=客户编号",
                "--map", "name=名称", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "1 rows read, 1 new, 0 updated, 0 rejected" in done.stdout
+    assert "1 rows read, 1 new, 0 updated, 0 unchanged, 0 rejected" in done.stdout
     with Workspace.open(tmp_path / "shop") as ws:
         assert ws.to_pandas("customers")[["customer_id", "name"]].values.tolist() == [
             ["A1", "杭州瑞丰"]]
@@ -53,7 +53,7 @@ def test_import_reports_row_level_problems_and_quarantines(tmp_path: Path):
     assert "o.csv row 3, column order_date: '2024-02-30' is not a date." in rejected.stderr
     kept = run("import", "orders", "o.csv", "-w", "shop", "--quarantine", cwd=tmp_path)
     assert kept.returncode == 0
-    assert "1 new, 0 updated, 1 rejected" in kept.stdout
+    assert "1 new, 0 updated, 0 unchanged, 1 rejected" in kept.stdout
     assert "bad rows written to" in kept.stdout
 
 

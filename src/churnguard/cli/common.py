@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,7 +18,10 @@ from churnguard.errors import ChurnguardError
 if TYPE_CHECKING:
     from churnguard.workspace import Workspace
 
-console = Console()
+#: Output to a file or pipe is not cut at rich's default 80 columns (a table's figures would
+#: be, "8,295,9…"): tables take the width they need up to ``PIPE_WIDTH``.
+PIPE_WIDTH = 240
+console = Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)
 
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="Workspace folder.", envvar="CHURNGUARD_WORKSPACE")

@@ -83,7 +83,8 @@ def import_table(
                          cancel_prefix=cancel_prefix)
     console.print(
         f"{result.source} → {table}: {result.rows_read:,} rows read, {result.inserted:,} new, "
-        f"{result.updated:,} updated, {result.rejected:,} rejected"
+        f"{result.updated - result.unchanged:,} updated, {result.unchanged:,} unchanged, "
+        f"{result.rejected:,} rejected"
     )
     if isinstance(result, OrderLinesResult):
         for line in order_lines_summary(result):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from churnguard.errors import DataImportError, SchemaError
 from churnguard.io.dates import DateOrder
+from churnguard.io.interactions import interaction_defaults
 from churnguard.io.normalise import Problem, rename_columns
 from churnguard.io.numbers import Decimal
 from churnguard.io.readers import RawSource, read_source
@@ -37,6 +38,8 @@ class LoadResult:
     updated: int
     rejected: int = 0
     quarantine_path: Path | None = None
+    unchanged: int = 0
+    """Rows of the source identical to the stored ones (counted in ``updated`` too)."""
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What the summary should say besides the counts (ids read from ``17850.0``…)."""
@@ -119,11 +122,14 @@ def load_table(
         frame = rename_columns(raw.frame, spec, mapping)
     except SchemaError as exc:
         raise SchemaError(f"{raw.name}: {exc}") from None
-    missing = missing_columns(frame, spec)
-    if missing:
-        raise DataImportError(_summary(raw.name, table, missing), missing)
-    row_numbers = raw.row_numbers()
     notes: list[str] = []
+    if table == "interactions":
+        frame = interaction_defaults(frame, notes)
+    missing = missing_columns(frame, spec)
+    if missing:  # quarantine loads good rows; it cannot supply a column
+        raise DataImportError(_summary(raw.name, table, missing, quarantine_helps=False),
+                              missing)
+    row_numbers = raw.row_numbers()
     parsed, bad, problems, refused = parse_frame(frame, spec, row_numbers, decimal=decimal,
                                                  date_order=date_order, notes=notes)
     if refused:
@@ -155,6 +161,7 @@ def load_table(
         rows_read=len(frame),
         inserted=counts["inserted"],
         updated=counts["updated"],
+        unchanged=counts.get("unchanged", 0),
         rejected=int(bad.sum()),
         quarantine_path=quarantine_path,
         problems=problems,
