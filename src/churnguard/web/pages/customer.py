@@ -19,6 +19,7 @@ from churnguard.web.pages.common import language, redirect, render, to_json, war
 from churnguard.web.pages.data import (
     customer_interactions,
     customer_orders,
+    customer_phones,
     customer_risk_history,
     customer_row,
     data_end,
@@ -27,6 +28,7 @@ from churnguard.web.pages.data import (
     rfm_of,
     risk_reasons,
     risk_subjects,
+    tel_href,
 )
 from churnguard.web.pages.worklist import reason_texts, why_at_risk
 from churnguard.workflow.models import (
@@ -70,8 +72,9 @@ def customer_page(request: Request, customer: PageCustomer, user: PageUser,
         model_reasons = risk_reasons(ws, [customer.id], lang).get(customer.id)
         rules = fired_rules(ws, [customer.id], lang).get(customer.id, [])
         subjects = risk_subjects(ws, [customer.id]).get(customer.id)
+        phone = customer_phones(ws, [customer.id]).get(customer.id)
     latest = facts["risk_history"][-1] if facts["risk_history"] else {}
-    return render(request, "customer.html", user, c=customer,
+    return render(request, "customer.html", user, c=customer, phone=phone, tel_href=tel_href,
                   why=why_at_risk(model_reasons or reason_texts(customer.reasons, lang), rules,
                                   subjects=subjects if model_reasons else None),
                   value=value_parts(latest, customer), health=health_parts(latest),

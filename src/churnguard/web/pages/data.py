@@ -78,6 +78,39 @@ def _distinct(table: ibis.Table, column: str) -> list[str]:
     return sorted(str(v) for v in values.dropna())
 
 
+PHONE_COLUMNS = ("phone",)
+"""The customers column with a phone number (optional in the canonical schema)."""
+
+
+def customer_phones(ws: Workspace | None, customer_ids: list[str]) -> dict[str, str]:
+    """Customer → phone number for ``customer_ids`` (from the first of :data:`PHONE_COLUMNS`
+    the customers table has); empty when it has none."""
+    if ws is None or not customer_ids:
+        return {}
+    customers = ws.table("customers")
+    column = next((c for c in PHONE_COLUMNS if c in customers.columns), None)
+    if column is None:
+        return {}
+    rows = customers.filter(customers.customer_id.isin(customer_ids)
+                            & customers[column].notnull())
+    frame = rows.select("customer_id", phone=rows[column].cast("string")).to_pandas()
+    return {str(k): str(v).strip() for k, v in zip(frame.customer_id, frame.phone, strict=True)
+            if str(v).strip()}
+
+
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link for a phone number as people write it.
+
+    Examples
+    --------
+    >>> tel_href("+86 138-0013 8000"), tel_href("(010) 6552 9988 ext. 12")
+    ('tel:+8613800138000', 'tel:01065529988')
+    """
+    digits = phone.split("ext")[0].split("转")[0]
+    return "tel:" + ("+" if digits.strip().startswith("+") else "") + \
+        "".join(ch for ch in digits if ch.isdigit())
+
+
 def customer_orders(ws: Workspace, customer_id: str) -> pd.DataFrame:
     """The customer's orders, newest first."""
     orders = ws.table("orders")

@@ -15,7 +15,14 @@ from churnguard.report.goals import load_goals
 from churnguard.report.review import monthly_review
 from churnguard.web.deps import DbSession, PageTask, PageUser
 from churnguard.web.pages.common import language, redirect, render, safe_next, warehouse
-from churnguard.web.pages.data import default_month, fired_rules, risk_reasons, risk_subjects
+from churnguard.web.pages.data import (
+    customer_phones,
+    default_month,
+    fired_rules,
+    risk_reasons,
+    risk_subjects,
+    tel_href,
+)
 from churnguard.workflow.models import CareEvent, Complaint, Customer, Task, User
 from churnguard.workflow.services import complaints, scope
 from churnguard.workflow.services.worklist import LISTS, list_query, list_sizes
@@ -91,8 +98,10 @@ def my_customers(request: Request, user: PageUser, db: DbSession, page: PageNumb
         model_reasons = risk_reasons(ws, [c.id for c in rows], lang)
         subjects = risk_subjects(ws, [c.id for c in rows])
         goals = service_goals(ws)
+        phones = customer_phones(ws, [c.id for c in rows])
     return render(request, "worklist.html", user, page=page, which=which,
                   pages=max(1, -(-store["total"] // PAGE_SIZE)), goals=goals,
+                  phones=phones, tel_href=tel_href,
                   reasons={c.id: why_at_risk(model_reasons.get(c.id) or
                                              reason_texts(c.reasons, lang),
                                              rules.get(c.id, []), subjects=subjects.get(c.id))
