@@ -90,6 +90,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("birthday", "date", required=False, nullable=True, no_future=True),
                 _c("owner_id", "string", **_optional),
                 _c("contract_end", "date", **_optional),
+                _c("phone", "string", **_optional),  # tap to call on the rep's phone
             ),
             key=("customer_id",),
             description="One row per customer (客户档案).",
