@@ -90,6 +90,11 @@ TABLES: dict[str, TableSpec] = {
                 _c("birthday", "date", required=False, nullable=True, no_future=True),
                 _c("owner_id", "string", **_optional),
                 _c("contract_end", "date", **_optional),
+                # reaching the customer (issue 14): campaign mail, its language (zh/en),
+                # marketing consent (yes/no, 是/否, 同意/退订…; blank = unknown)
+                _c("email", "string", **_optional),
+                _c("language", "string", **_optional),
+                _c("marketing_consent", "string", **_optional),
                 _c("phone", "string", **_optional),  # tap to call on the rep's phone
             ),
             key=("customer_id",),

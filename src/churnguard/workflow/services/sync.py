@@ -23,6 +23,7 @@ from churnguard.workflow.services import (
     care,
     cases,
     complaints,
+    consent,
     directory,
     handover,
     playbooks,
@@ -67,7 +68,11 @@ def sync(ws: Any, session: Session, *, as_of: date | None = None, push: bool = T
     counts = result.counts
     if ws.has_table("staff"):
         counts.update(directory.sync_staff(session, ws.to_pandas("staff")))
-    counts.update(directory.sync_customers(session, ws.to_pandas("customers"), now=now))
+    customers = ws.to_pandas("customers")
+    counts.update(directory.sync_customers(session, customers, now=now))
+    counts["customer_addresses_updated"] = consent.sync_addresses(session, customers)
+    counts.update({f"marketing_{k}": v
+                   for k, v in consent.sync_consent(session, customers, now=now).items()})
     counts["customers_flagged"] = _flag_leavers(session, as_of)
     counts["scores_updated"] = scores.apply_scores(session, scores.latest_scores(ws, as_of))
     try:
