@@ -25,7 +25,7 @@ def test_every_shown_kpi_is_defined_in_both_languages(column):  # noqa: ANN001
 
 def test_the_catalog_covers_the_new_revenue_kpis():
     assert {"nrr_mom", "grr_mom", "unattributed_revenue"} <= set(DEFINED)
-    assert "12 months" in kpi_definition("nrr", "en").formula
+    assert "twelve months" in kpi_definition("nrr", "en").formula
     assert "last month" in kpi_definition("nrr_mom", "en").formula
 
 
