@@ -54,6 +54,8 @@ API_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/customers/{customer_id}"): Case(OWNED, path={"customer_id": "=c_ann"}),
     ("POST", "/api/customers/{customer_id}/points"): Case(
         OWNED, path={"customer_id": "=c_ann"}, json={"delta": 100, "reason": "birthday gift"}),
+    ("POST", "/api/customers/{customer_id}/marketing"): Case(
+        OWNED, path={"customer_id": "=c_ann"}, json={"opted_out": True, "note": "asked"}),
     ("GET", "/api/tasks"): Case(ANY_USER),
     ("POST", "/api/tasks"): Case(OWNED, json={"customer_id": "c_ann", "title": "Visit"}),
     ("GET", "/api/tasks/{task_id}"): Case(OWNED, path={"task_id": "task"}),

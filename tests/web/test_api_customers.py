@@ -92,3 +92,23 @@ def test_points_through_the_api(world_app):
     assert over.status_code == 422
     assert over.json()["detail"] == "customer c_ann has 300 points; cannot redeem 301."
     assert client.get("/api/customers/c_ann").json()["points_balance"] == 300
+
+
+def test_an_opt_out_is_recorded_with_who_and_why(world_app):
+    from sqlalchemy import select
+
+    from churnguard.workflow.models import MarketingOptOut
+
+    client = world_app.client("owner")
+    answer = client.post("/api/customers/c_ann/marketing",
+                         json={"opted_out": True, "note": "asked on the phone"})
+    assert answer.status_code == 200
+    assert answer.json() == {"customer_id": "c_ann", "marketing_opt_out": True}
+    assert client.post("/api/customers/c_ann/marketing", json={"opted_out": True}).json()[
+        "marketing_opt_out"] is True  # the same state again: nothing new recorded
+    with world_app.app.state.sessionmaker() as db:
+        [row] = db.scalars(select(MarketingOptOut)).all()
+        assert (row.customer_id, row.opted_out, row.source, row.note, row.by_id) == (
+            "c_ann", True, "api", "asked on the phone", world_app.world.ids["user_ann"])
+    assert world_app.client("peer").post("/api/customers/c_ann/marketing",
+                                         json={"opted_out": False}).status_code == 403

@@ -13,7 +13,7 @@ from churnguard.constraints import Points, RecordId, ShortText
 from churnguard.web.api.common import Page, Paging, paginate, paging
 from churnguard.web.deps import CurrentUser, DbSession, VisibleCustomer, visible_customers
 from churnguard.workflow.models import Customer, Task
-from churnguard.workflow.services import loyalty
+from churnguard.workflow.services import consent, loyalty
 from churnguard.workflow.services.worklist import list_order
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -104,3 +104,18 @@ def change_points(customer: VisibleCustomer, body: PointsChange, user: CurrentUs
     """Add (or redeem, negative) loyalty points; returns the new balance."""
     return {"points_balance": loyalty.add_points(db, customer, body.delta, body.reason,
                                                  by=user)}
+
+
+class MarketingConsent(BaseModel):
+    opted_out: bool
+    note: ShortText | None = None
+
+
+@router.post("/{customer_id}/marketing")
+def marketing_consent(customer: VisibleCustomer, body: MarketingConsent, user: CurrentUser,
+                      db: DbSession) -> dict[str, object]:
+    """Record that the customer opted out of marketing (or back in): campaigns never contact
+    an opted-out customer, and an import cannot undo an opt-out recorded here."""
+    consent.set_opt_out(db, customer, opted_out=body.opted_out, source="api", by=user,
+                        note=body.note)
+    return {"customer_id": customer.id, "marketing_opt_out": customer.marketing_opt_out}
