@@ -37,7 +37,7 @@ SERVER = """
 import sys, uvicorn
 from churnguard import Workspace
 from churnguard.web.app import create_app
-app = create_app(Workspace.open(sys.argv[1]))
+app = create_app(Workspace.open(sys.argv[1], mode="read"))  # as churnguard serve
 sys.path.insert(0, sys.argv[5])
 from web import set_worklist_indexes
 set_worklist_indexes(app.state.engine, on=sys.argv[3] == "on")
