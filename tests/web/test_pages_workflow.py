@@ -207,9 +207,9 @@ def test_admin_shows_the_rules_and_playbooks_in_force(shop):  # noqa: F811
     ws.settings = read_settings(ws.folder)
     page = client_for(app, "manager", lang="zh").get("/admin").text
     table = page.split('id="rules-table"')[1].split("</table>")[0]
-    row = table.split("<td>order_drop</td>")[1].split("</tr>")[0]
-    assert "近90天订单数较前90天下降" in row and "0.6" in row
-    assert "[playbooks.core_high_risk]" in page
+    row = table.split('data-rule="order_drop"')[1].split("</tr>")[0]
+    assert "近90天订单数较前90天下降 60% 或以上" in row and "0.6" in row
+    assert 'data-playbook="core_high_risk"' in page
 
 
 def test_import_upload_with_a_very_long_name_loads(shop):  # noqa: F811
