@@ -87,12 +87,12 @@ def pandas_kpis(tables: dict[str, pd.DataFrame], start: date, end: date, *,
     frame["churn_rate"] = 1 - retention
     _order_kpis(frame, orders, bounds, n)
     frame["revenue_churn_rate"] = _revenue_churn(orders, spells, bounds, n, 365)
-    frame["grr"], frame["nrr"] = _grr_nrr(orders, periods, active, n)
+    frame["grr_mom"], frame["nrr_mom"] = _grr_nrr(orders, periods, active, n)
     frame["new_customer_retention_90d"] = _new_retention(orders, end, bounds, n)
     frame["share_of_wallet"] = _wallet(tables.get("wallet"), orders, periods, n)
     frame["complaint_satisfaction"] = _complaints(tables["interactions"], end, bounds, n)
     frame["winback_rate"] = _ratio(won, ever - start_count[:n])
-    return frame[KPI_COLUMNS]
+    return frame[[c for c in KPI_COLUMNS if c in frame.columns]]
 
 
 def _order_kpis(frame: pd.DataFrame, orders: pd.DataFrame, bounds: np.ndarray, n: int) -> None:
