@@ -15,7 +15,9 @@ from pathlib import Path
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 PAGES = {
-    "manager": [("dashboard", "/dashboard"), ("customers", "/customers"),
+    "manager": [("dashboard", "/dashboard"), ("team", "/team"),
+                ("drill-churned", "/dashboard/customers?view=churned"),
+                ("customers", "/customers"),
                 ("complaints", "/complaints"), ("campaigns", "/campaigns"),
                 ("archive", "/archive"), ("improvements", "/improvements"),
                 ("admin", "/admin")],
@@ -56,7 +58,30 @@ def take(base: str, folder: Path, *, password: str = "demo") -> list[Path]:
                         page.screenshot(path=str(target), full_page=True)
                         written.append(target)
                 context.close()
+            if user == "rep1":  # the rep's phone: worklist cards and the customer page
+                written += _phone(browser, base, folder, user, password)
         browser.close()
+    return written
+
+
+def _phone(browser, base: str, folder: Path, user: str, password: str) -> list[Path]:  # noqa: ANN001
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    written = [folder / "phone-worklist.png"]
+    page.screenshot(path=str(written[0]), full_page=False)
+    first = page.locator("[data-customer] a").first
+    if first.count():
+        first.click()
+        page.wait_for_load_state("networkidle")
+        written.append(folder / "phone-customer.png")
+        page.screenshot(path=str(written[-1]), full_page=False)
+    context.close()
     return written
 
 

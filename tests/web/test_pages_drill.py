@@ -68,7 +68,7 @@ def test_tier_moves_and_exports(shared_shop):  # noqa: F811
 def test_bad_requests_name_the_problem(shared_shop):  # noqa: F811
     _, app, _ = shared_shop
     manager = client_for(app, "manager")
-    for query, words in (("view=nope", "view 'nope'"), ("view=churned", "needs the parameter"),
+    for query, words in (("view=nope", "view 'nope'"), ("view=cohort&age=1", "needs the parameter"),
                          ("view=cohort&cohort=2023-12&age=x", "whole number"),
                          ("view=churned&period=2024-13", "not YYYY-MM"),
                          ("view=segment&group=smb&format=pdf", "format 'pdf'")):

@@ -6,8 +6,8 @@ same month and customer filter (a :class:`~churnguard.report.scope.ScopedWorkspa
 =============  ==========================================  ===================================
 view           parameters                                  customers
 =============  ==========================================  ===================================
-``churned``    ``period`` (a month)                        whose churn date fell in the month
-``retained``   ``period``                                  active at its start and at its end
+``churned``    ``period`` (a month; the review's)          whose churn date fell in the month
+``retained``   ``period`` (the review's by default)        active at its start and at its end
 ``cohort``     ``cohort`` (month), ``age``, ``measure``    the cohort, each ``retained`` or not
 ``migration``  ``source`` and/or ``target`` (tier/state)   who moved so over the review month
 ``reason``     ``reason`` (code)                           churned in the Pareto's 12 months
@@ -116,7 +116,7 @@ def _status(ws: Any, as_of: date) -> ibis.Table:
 
 
 def _churned(ws: Any, drill: Drill, start: date, end: date) -> pd.DataFrame:
-    first, last = month_bounds(_need(drill.period, "period", drill.view))
+    first, last = month_bounds(drill.period or start)  # the review month by default
     events = ws.churn_definition().events(ws, last)
     lost = events.filter((events.event == "churn") & (events.event_date >= first))
     frame = lost.select("customer_id", churn_date=lost.event_date).to_pandas()
@@ -124,7 +124,7 @@ def _churned(ws: Any, drill: Drill, start: date, end: date) -> pd.DataFrame:
 
 
 def _retained(ws: Any, drill: Drill, start: date, end: date) -> pd.DataFrame:
-    first, last = month_bounds(_need(drill.period, "period", drill.view))
+    first, last = month_bounds(drill.period or start)  # the review month by default
     before, after = _status(ws, first), _status(ws, last)
     kept = after.filter(after.status == "active").semi_join(
         before.filter(before.status == "active"), "customer_id")

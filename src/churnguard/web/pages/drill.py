@@ -118,7 +118,7 @@ def heading(view: str, params: dict[str, Any], month: date, lang: str) -> str:
     from churnguard.report.charts import tier_label
 
     any_text = translate("common.all", lang)
-    values = {"period": f"{params['period']:%Y-%m}" if params.get("period") else "",
+    values = {"period": f"{params.get('period') or month:%Y-%m}",
               "cohort": f"{params['cohort']:%Y-%m}" if params.get("cohort") else "",
               "age": params.get("age", ""),
               "measure": translate(f"dash.cohort_{params.get('measure', 'customers')}", lang),
