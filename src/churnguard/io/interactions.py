@@ -38,7 +38,8 @@ def interaction_defaults(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     out = frame.copy()
     if "kind" in out:
         text = out["kind"].astype("string").str.strip()
-        mapped = text.str.lower().map(KIND_NAMES).fillna(text.map(KIND_NAMES))
+        mapped = text.str.lower().map(KIND_NAMES)
+        mapped = mapped.where(mapped.notna(), text.map(KIND_NAMES))
         out["kind"] = mapped.where(mapped.notna(), out["kind"]).astype(object)
     if "interaction_id" not in out and {"customer_id", "ts"} <= set(out.columns):
         present = [c for c in ID_SOURCE_COLUMNS if c in out]
