@@ -249,10 +249,32 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _quotes_plainly_placed(text: str, sep: str) -> bool:
+    r"""True when every line is a well-formed CSV record on its own (each cell plain or wholly
+    quoted, a doubled quote inside quotes): then no quote stays open and no text follows a
+    closing one, and the line-by-line check (seconds for a large file where every cell is
+    quoted) is not needed. One regular expression over all lines, in Arrow.
+
+    Examples
+    --------
+    >>> _quotes_plainly_placed('"a","b ""c"" d"\r\n"1",2\n', ",")
+    True
+    >>> _quotes_plainly_placed('"ab"c,1\n', ","), _quotes_plainly_placed('"ab,1\n', ",")
+    (False, False)
+    >>> _quotes_plainly_placed('x,ab"\n"y,z\n', ",")
+    False
+    """
+    mark = re.escape(sep)
+    cell = f'(?:"(?:[^"]|"")*"|[^"{mark}\\r\\n]*)'
+    record = f"^{cell}(?:{mark}{cell})*\\r?$"
+    lines = pa.array(text.split("\n"))
+    return bool(pc.all(pc.match_substring_regex(lines, record)).as_py())
+
+
 def _check_quotes(text: str, sep: str, name: str) -> None:
     """Refuse a quote that never closes (every later row would be read into one cell) and
     text after a closing quote (``"ab"c``): Arrow's reader would accept both silently."""
-    if '"' not in text:
+    if '"' not in text or _quotes_plainly_placed(text, sep):
         return
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep, strict=True)
     start = 1
