@@ -23,6 +23,9 @@ seconds are the steadier figure), Python 3.11, DuckDB, pyarrow, pandas:
   system, including ~1.5 s of interpreter start and imports) = 89,526 lines per CPU second;
   peak RSS 1.24 GB. In process (no start-up): 9.8 CPU s = 102k lines per CPU second, 1.12 GB.
 
+The Ta Feng log (817,741 quoted lines, .csv.gz) through the CLI in the same session: 8.6 CPU s
+(was 14.1 before the Arrow quote check, eb7210a), 32 s wall at load ~9, 1.14 GB peak RSS.
+
 Goal status: memory met (1.24 ≤ 1.5 GB). Speed not shown met: the CPU work is about at the
 goal (90–102k lines per CPU second), but on this machine, loaded 5× over, the wall time is
 3–4× longer; it needs a run on a quiet 2-core machine to say. Where the CPU goes (cProfile):
