@@ -86,7 +86,7 @@ def team_table(db: Any, user: User, *, today: date | None = None) -> pd.DataFram
         frame = frame.join(part, how="left")
     counts = ["customers", "high_risk", "cases_recovered", "cases_lost", "tasks_done",
               "tasks_overdue", "complaints_due", "complaints_on_time"]
-    frame[counts] = frame[counts].fillna(0).astype(int)
+    frame[counts] = frame[counts].apply(pd.to_numeric).fillna(0).astype(int)
     frame["profit_at_risk"] = frame["profit_at_risk"].astype(float).fillna(0.0)
     closed = frame["cases_recovered"] + frame["cases_lost"]
     frame["save_rate"] = (frame["cases_recovered"] / closed).where(closed > 0)
