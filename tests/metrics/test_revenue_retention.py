@@ -84,6 +84,13 @@ def test_a_period_cut_short_by_the_end_of_the_data(tmp_path: Path) -> None:
                         history_start="2023-01-01", data_end="2024-04-01")
     assert full.status.tolist() == ["complete"] * 3
     assert full.nrr_mom.iloc[1] == pytest.approx(90 / 190)
+    # the revenue bridge stops at the same place, its rates beside it
+    moves = revenue_movements(ws, "2024-01-01", "2024-04-01", churn=Inactivity(90),
+                              history_start="2023-01-01")
+    assert str(moves.period_end.iloc[-1].date()) == "2024-02-13"
+    assert moves.revenue_start.tolist() == [0.0, 140.0]
+    assert moves.revenue_end.tolist() == [190.0, 90.0]
+    assert moves.churn_rate.tolist() == pytest.approx(kpis.churn_rate.tolist(), nan_ok=True)
     ws.close()
 
 

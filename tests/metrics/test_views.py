@@ -30,7 +30,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_revenue_movements(ws) -> None:
-    m = revenue_movements(ws, "2024-03-01", "2024-06-01", churn=CHURN)
+    m = revenue_movements(ws, "2024-03-01", "2024-06-01", churn=CHURN, data_end="2024-06-01")
     # March: a 50→0 churned, b new 40, c 200→160; April: b 40→0, c 160→300, d back 70, e new 60;
     # May: a back 80, c 300→−50, d 70→0, e 60→0
     assert m.revenue_start.tolist() == [250.0, 200.0, 430.0]

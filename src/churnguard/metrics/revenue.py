@@ -25,8 +25,13 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from churnguard.churn import ChurnDefinition, Inactivity, timeline_before
-from churnguard.metrics._engine import current_and_previous, customer_period_revenue, tally
+from churnguard.churn import ChurnDefinition, Inactivity, timeline_before, to_date
+from churnguard.metrics._engine import (
+    current_and_previous,
+    customer_period_revenue,
+    data_span,
+    tally,
+)
 from churnguard.metrics.loyalty import loyalty_kpis
 from churnguard.metrics.periods import Periods
 
@@ -45,12 +50,15 @@ def revenue_movements(
     churn: ChurnDefinition = Inactivity(180),  # noqa: B008 - frozen, immutable
     include_rates: bool = True,
     history_start: date | datetime | str | None = None,
+    data_end: date | datetime | str | None = None,
 ) -> pd.DataFrame:
     """Revenue bridge per period, with logo churn and revenue churn side by side.
 
     ``include_rates=False`` leaves out the two rate columns (they cost a
     :func:`~churnguard.metrics.loyalty_kpis` run, which ``history_start`` is passed to: the
-    rates are null in its warm-up periods).
+    rates are null in its warm-up periods). Like it, the last period stops at ``data_end``
+    (default: the day after the last order), and a partial last period's ``revenue_start`` is the
+    same number of days at the start of the period before.
 
     Returns
     -------
@@ -74,7 +82,9 @@ def revenue_movements(
     >>> m[["revenue_start", "new", "expansion", "revenue_end"]].values.tolist()
     [[10.0, 20.0, 20.0, 50.0]]
     """
-    periods = Periods.make(start, end, freq=freq)
+    Periods.make(start, end, freq=freq)   # the arguments' errors before any query
+    last = data_span(ws)[1] if data_end is None else to_date(data_end)
+    periods = Periods.make(start, end, freq=freq, data_end=last)
     moves = current_and_previous(customer_period_revenue(ws, periods), periods)
     days = timeline_before(ws, periods.bounds[-1])
     firsts = days.filter(days.previous_day.isnull())
@@ -110,7 +120,8 @@ def revenue_movements(
         frame[column] = np.round(sums[f"count_{name}"]).astype("int64")
     if not include_rates:
         return frame
-    kpis = loyalty_kpis(ws, start, end, freq=freq, churn=churn, history_start=history_start)
+    kpis = loyalty_kpis(ws, start, end, freq=freq, churn=churn, history_start=history_start,
+                        data_end=last)
     frame["churn_rate"] = kpis["churn_rate"].to_numpy()
     frame["revenue_churn_rate"] = kpis["revenue_churn_rate"].to_numpy()
     return frame
