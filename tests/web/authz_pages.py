@@ -30,6 +30,13 @@ PAGE_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/dashboard/customers"): Case(PAGE_ANY_USER, query={"view": "segment",
                                                                 "group": "smb"}),
     ("GET", "/team"): Case(PAGE_MANAGERS),
+    # no job exists in the authorisation fixture: managers and admins get past the role gate
+    # to a 404, everyone else is stopped by it
+    ("GET", "/jobs/{job_id}"): Case({**PAGE_MANAGERS, "manager": 404, "other_manager": 404,
+                                     "admin": 404}, path={"job_id": "=999999"}),
+    ("GET", "/jobs/{job_id}/progress"): Case({**PAGE_MANAGERS, "manager": 404,
+                                              "other_manager": 404, "admin": 404},
+                                             path={"job_id": "=999999"}),
     ("GET", "/my-customers"): Case(PAGE_ANY_USER),
     ("POST", "/tasks/{task_id}/done"): Case(PAGE_OWNED, path={"task_id": "task"},
                                             form={"outcome": "reached", "version": "1"}),

@@ -135,7 +135,8 @@ def test_app_reassignment_sticks_until_the_warehouse_changes_the_owner(ws, store
         assert db.get(Customer, "c1").owner_id == m1.id
         assert result.counts["owners_changed"] == 1
         audit = db.scalars(select(AuditEntry).where(AuditEntry.entity == "customers",
-                                                    AuditEntry.action == "update")).all()
+                                                    AuditEntry.action == "update")
+                            .order_by(AuditEntry.id)).all()
         assert audit[-1].before["owner_id"] == s2.id and audit[-1].after["owner_id"] == m1.id
         db.rollback()
 
