@@ -129,8 +129,9 @@ CATALOG: dict[str, FeatureInfo] = {
     "days_since_contact": _f("service", "int", "last contact (complaint, survey, call) {v} "
                              "days ago", "最近一次联系（投诉、调查、电话）在 {v} 天前"),
     "contact_after_order_days": _f("service", "signed_int",
-                                   "last contact {v} days after the last order",
-                                   "最近一次联系比最近一次下单晚 {v} 天"),
+                                   "last contact came {v} days after the last order "
+                                   "(a minus: before it)",
+                                   "最近一次联系比最近一次下单晚 {v} 天（负数：早于下单）"),
     "switching_complaints_180d": _f("service", "int", "{v} complaints about price, a "
                                     "competitor, the market or the account owner leaving in "
                                     "the last 180 days",
