@@ -87,8 +87,8 @@ def test_save_value_tiers_keeps_one_row_per_date_and_customer(tmp_path):
     ws = make_workspace(tmp_path / "ws", orders=TEN)
     try:
         tiers = value_tiers(ws, "2024-06-01")  # as_of may be positional
-        assert save_value_tiers(ws, tiers) == {"inserted": 11, "updated": 0}
-        assert save_value_tiers(ws, tiers) == {"inserted": 0, "updated": 11}
+        assert save_value_tiers(ws, tiers) == {"inserted": 11, "updated": 0, "unchanged": 0}
+        assert save_value_tiers(ws, tiers) == {"inserted": 0, "updated": 11, "unchanged": 11}
         save_value_tiers(ws, value_tiers(ws, "2024-07-01"))
         stored = ws.to_pandas("value_tiers")
         assert len(stored) == 22

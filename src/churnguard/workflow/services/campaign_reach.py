@@ -177,7 +177,7 @@ def launch(
     reason = pd.Series(None, index=members.index, dtype=object)
     reason[members["customer_id"].isin(capped)] = "contact_cap"
     reason[members["marketing_opt_out"].astype(bool)] = "opted_out"
-    if not campaign.create_tasks:
+    if campaign.channel and not campaign.create_tasks:  # email only: no address, no contact
         reason[reason.isna() & members["email"].isna()] = "no_address"
     skipped, reach = members[reason.notna()], members[reason.isna()].copy()
     if not skipped.empty:
