@@ -19,6 +19,7 @@ nothing, by email if they have an address. Channels not configured in ``[notify]
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -70,6 +71,33 @@ def routes(user: User, settings: NotifySettings) -> list[tuple[str, str]]:
     return found
 
 
+def _addressed(
+    user: User,
+    settings: NotifySettings,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    key: Callable[[str], str],
+    customer_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """One outbox row per channel ``user`` hears through (:func:`routes`); ``key(channel)`` is
+    each row's dedupe key."""
+    return [
+        {
+            "kind": kind,
+            "channel": channel,
+            "recipient": recipient,
+            "subject": subject,
+            "body": body,
+            "user_id": user.id,
+            "customer_id": customer_id,
+            "dedupe_key": key(channel),
+        }
+        for channel, recipient in routes(user, settings)
+    ]
+
+
 def _recipients(session: Session, today: date) -> list[User]:
     """Active people still with us on ``today`` who own at least one customer."""
     owners = select(Customer.owner_id).where(Customer.owner_id.is_not(None)).distinct()
@@ -97,18 +125,10 @@ def queue_digests(
             empty += 1
             continue
         subject, body = digests.render_digest(digest, user, today=today, lang=language_of(user))
-        rows += [
-            {
-                "kind": "digest",
-                "channel": channel,
-                "recipient": recipient,
-                "subject": subject,
-                "body": body,
-                "user_id": user.id,
-                "dedupe_key": digests.digest_key(user.id, today, channel),
-            }
-            for channel, recipient in routes(user, settings)
-        ]
+        rows += _addressed(
+            user, settings, kind="digest", subject=subject, body=body,
+            key=lambda channel, user_id=user.id: digests.digest_key(user_id, today, channel),
+        )
     return {"digests_queued": outbox.queue_messages(session, rows, now=now), "digests_empty": empty}
 
 
@@ -152,19 +172,13 @@ def queue_risk_alerts(
             "new": digests.percent(row.p_churn),
             "as_of": (row.scored_as_of or today).isoformat(),
         }
-        rows += [
-            {
-                "kind": "risk_alert",
-                "channel": channel,
-                "recipient": recipient,
-                "subject": translate("notify.alert.subject", lang, **values),
-                "body": translate("notify.alert.body", lang, **values),
-                "user_id": owner.id,
-                "customer_id": row.id,
-                "dedupe_key": f"risk_alert:{row.id}:{values['as_of']}:{channel}",
-            }
-            for channel, recipient in routes(owner, settings)
-        ]
+        prefix = f"risk_alert:{row.id}:{values['as_of']}"
+        rows += _addressed(
+            owner, settings, kind="risk_alert", customer_id=row.id,
+            subject=translate("notify.alert.subject", lang, **values),
+            body=translate("notify.alert.body", lang, **values),
+            key=lambda channel, prefix=prefix: f"{prefix}:{channel}",
+        )
     queued = outbox.queue_messages(session, rows, now=now)
     session.execute(
         update(Customer)
@@ -215,19 +229,12 @@ def queue_escalations(session: Session, settings: NotifySettings, *, now: dateti
             "owner": (owner.display_name or owner.username) if owner else "–",
             "due": f"{complaint.response_due_at:%Y-%m-%d %H:%M}",
         }
-        messages += [
-            {
-                "kind": "escalation",
-                "channel": channel,
-                "recipient": recipient,
-                "subject": translate("notify.escalation.subject", lang, **values),
-                "body": translate("notify.escalation.body", lang, **values),
-                "user_id": manager.id,
-                "customer_id": complaint.customer_id,
-                "dedupe_key": f"escalation:{complaint.id}:{channel}",
-            }
-            for channel, recipient in routes(manager, settings)
-        ]
+        messages += _addressed(
+            manager, settings, kind="escalation", customer_id=complaint.customer_id,
+            subject=translate("notify.escalation.subject", lang, **values),
+            body=translate("notify.escalation.body", lang, **values),
+            key=lambda channel, prefix=f"escalation:{complaint.id}": f"{prefix}:{channel}",
+        )
     return outbox.queue_messages(session, messages, now=now)
 
 
