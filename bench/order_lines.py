@@ -31,8 +31,8 @@ shape, nothing else running): wall 8.0 s = 124,378 lines/s; CPU 8.8 s = 112,994 
 second; peak RSS 1.25 GB — **both goals met** (≥ 100k lines/s, ≤ 1.5 GB).
 
 Goal status during the loaded session: memory met (1.24 ≤ 1.5 GB). Speed not shown met: the
-CPU work is about at the goal (90–102k lines per CPU second), but on this machine, loaded 5× over, the wall time is
-3–4× longer; it needs a run on a quiet 2-core machine to say. Where the CPU goes (cProfile):
+CPU work is about at the goal (90–102k lines per CPU second), but on this machine, loaded 5×
+over, the wall time is 3–4× longer (hence the quiet run above). Where the CPU goes (cProfile):
 cell parsing (dates, numbers, ids) ~35%, the DuckDB write of lines + orders + customers
 ~20%, reading the CSV ~15%, deriving orders/customers and the order/customer check ~20%.
 """
